@@ -1,0 +1,13 @@
+package org.bonemarrow.server.config;
+
+import ca.uhn.fhir.rest.server.RestfulServer;
+
+/**
+ * Registers one concern (an interceptor, an operation provider) with the FHIR endpoint. Implement it as a
+ * Spring bean next to the code it registers; {@link FhirRestServerConfig} applies every one at start-up,
+ * in {@link org.springframework.core.annotation.Order} order.
+ */
+@FunctionalInterface
+public interface FhirServerCustomizer {
+	void customize(RestfulServer server);
+}

@@ -1,0 +1,70 @@
+package org.bonemarrow.server.support;
+
+import static io.restassured.RestAssured.given;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** REST Assured against the server on its random port, with FHIR JSON in and out. */
+public abstract class RestTestBase {
+
+	protected static final FhirContext CTX = FhirContext.forR4Cached();
+	public static final String FHIR_JSON = "application/fhir+json";
+
+	@LocalServerPort
+	protected int port;
+
+	@BeforeEach
+	void pointRestAssuredAtServer() {
+		RestAssured.port = port;
+		RestAssured.basePath = "/fhir";
+	}
+
+	protected RequestSpecification fhir() {
+		return given().accept(FHIR_JSON).contentType(FHIR_JSON);
+	}
+
+	protected static String json(IBaseResource resource) {
+		return CTX.newJsonParser().encodeResourceToString(resource);
+	}
+
+	protected static <T extends IBaseResource> T parse(Response response, Class<T> type) {
+		return CTX.newJsonParser().parseResource(type, response.asString());
+	}
+
+	protected static Bundle bundle(Response response) {
+		return parse(response, Bundle.class);
+	}
+
+	protected static OperationOutcome outcome(Response response) {
+		return parse(response, OperationOutcome.class);
+	}
+
+	/** Creates the resource and returns its id as {@code Type/id} (no version). */
+	protected String create(IBaseResource resource) {
+		Response r = fhir().body(json(resource)).post("/" + CTX.getResourceType(resource));
+		r.then().statusCode(201);
+		return idFromLocation(r.header("Location"));
+	}
+
+	/** {@code .../fhir/ServiceRequest/12/_history/1} -> {@code ServiceRequest/12}. */
+	protected static String idFromLocation(String location) {
+		String path = location.substring(location.indexOf("/fhir/") + "/fhir/".length());
+		int history = path.indexOf("/_history");
+		return history < 0 ? path : path.substring(0, history);
+	}
+
+	protected int total(String searchUrl) {
+		Response r = fhir().get(searchUrl + (searchUrl.contains("?") ? "&" : "?") + "_total=accurate");
+		r.then().statusCode(200).contentType(ContentType.JSON);
+		return bundle(r).getTotal();
+	}
+}

@@ -1,0 +1,99 @@
+package org.bonemarrow.server.support;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.bonemarrow.server.BoneMarrowServerApplication;
+
+/**
+ * The server as a separate operating-system process on the test classpath, for what an in-JVM Spring
+ * context cannot show: a real {@code kill -9} and a restart on the same data folder.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+	private final Process process;
+	public final int port;
+
+	private ServerProcess(Process process, int port) {
+		this.process = process;
+		this.port = port;
+	}
+
+	public static ServerProcess start(Path dataDir, Path log, String... extraArgs) throws IOException {
+		int port = freePort();
+		String java = ProcessHandle.current().info().command().orElse("java");
+		List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+				BoneMarrowServerApplication.class.getName(),
+				"--server.port=" + port,
+				"--bonemarrow.data-dir=" + dataDir.toAbsolutePath()));
+		cmd.addAll(List.of(extraArgs));
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+		ServerProcess server = new ServerProcess(p, port);
+		server.awaitHealthy();
+		return server;
+	}
+
+	public String baseUrl() {
+		return "http://localhost:" + port + "/fhir";
+	}
+
+	private void awaitHealthy() {
+		Awaitility.await("server on port " + port + " healthy")
+				.atMost(Duration.ofMinutes(3))
+				.pollInterval(Duration.ofMillis(250))
+				.until(() -> {
+					if (!process.isAlive()) {
+						throw new IllegalStateException("server process exited with " + process.exitValue());
+					}
+					return healthStatus() == 200;
+				});
+	}
+
+	private int healthStatus() {
+		try {
+			HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/actuator/health/readiness")
+					.toURL().openConnection();
+			c.setConnectTimeout(500);
+			c.setReadTimeout(2000);
+			return c.getResponseCode();
+		} catch (IOException e) {
+			return -1;
+		}
+	}
+
+	/** SIGKILL: no shutdown hook, no flush, no compaction. */
+	public void kill9() throws InterruptedException {
+		process.destroyForcibly();
+		process.waitFor(30, TimeUnit.SECONDS);
+	}
+
+	/** SIGTERM: Spring's graceful shutdown. Returns the exit code. */
+	public int stop() throws InterruptedException {
+		process.destroy();
+		if (!process.waitFor(60, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+		}
+		return process.exitValue();
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		if (process.isAlive()) {
+			kill9();
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket s = new ServerSocket(0)) {
+			return s.getLocalPort();
+		}
+	}
+}
