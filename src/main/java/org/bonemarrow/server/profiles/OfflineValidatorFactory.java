@@ -1,0 +1,73 @@
+package org.bonemarrow.server.profiles;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.NpmPackageValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+
+/**
+ * Builds an offline HAPI validator for the bone marrow exam package (unit tests, tools): R4 core
+ * definitions, the package, HAPI's built-in code systems (UCUM, languages, ...), in-memory
+ * terminology (our value sets list their concepts explicitly), and snapshot generation for the
+ * package's differential-only profiles. The chain caches (ValidationSupportChain's own cache).
+ * No network and no terminology server. Building it is slow (core definitions load on first
+ * use): build once and reuse. Unknown code systems (LOINC, SNOMED CT) are warnings, see
+ * {@link #unknownCodeSystemsAreWarnings}.
+ */
+public final class OfflineValidatorFactory {
+
+  private OfflineValidatorFactory() {}
+
+  public static ValidationSupportChain createValidationSupport(FhirContext ctx, BoneMarrowPackage pkg) {
+    NpmPackageValidationSupport npmSupport = new NpmPackageValidationSupport(ctx);
+    try {
+      if (pkg == BoneMarrowPackage.fromClasspath()) {
+        npmSupport.loadPackageFromClasspath("classpath:" + BoneMarrowPackage.CLASSPATH_LOCATION);
+      } else {
+        pkg.getResources().forEach(npmSupport::addResource);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot load " + pkg, e);
+    }
+    return new ValidationSupportChain(
+        ValidationSupportChain.CacheConfiguration.defaultValues(),
+        new DefaultProfileValidationSupport(ctx),
+        npmSupport,
+        new CommonCodeSystemsTerminologyService(ctx),
+        new InMemoryTerminologyServerValidationSupport(ctx),
+        new SnapshotGeneratingValidationSupport(ctx),
+        unknownCodeSystemsAreWarnings(ctx));
+  }
+
+  /**
+   * LOINC and SNOMED CT are not loaded (no terminology server): a code from them is checked
+   * against our explicit value sets only, and the code system itself is reported unknown as a
+   * warning, not an error. The server's JPA chain needs the same support to accept the samples.
+   */
+  public static UnknownCodeSystemWarningValidationSupport unknownCodeSystemsAreWarnings(FhirContext ctx) {
+    UnknownCodeSystemWarningValidationSupport support = new UnknownCodeSystemWarningValidationSupport(ctx);
+    support.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
+    return support;
+  }
+
+  public static FhirValidator createValidator(FhirContext ctx, BoneMarrowPackage pkg) {
+    return createValidator(ctx, createValidationSupport(ctx, pkg));
+  }
+
+  public static FhirValidator createValidator(FhirContext ctx, ValidationSupportChain chain) {
+    FhirInstanceValidator module = new FhirInstanceValidator(chain);
+    module.setErrorForUnknownProfiles(true);
+    FhirValidator validator = ctx.newValidator();
+    validator.registerValidatorModule(module);
+    return validator;
+  }
+}
