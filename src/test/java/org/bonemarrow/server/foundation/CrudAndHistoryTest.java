@@ -22,11 +22,13 @@ class CrudAndHistoryTest extends RestTestBase {
 
 	private String patientRef;
 	private String orderRef;
+	private static String specimenRef;
 
 	@BeforeEach
-	void patientAndOrder() {
+	void patientOrderAndSpecimen() {
 		patientRef = create(patient(unique("mrn")));
 		orderRef = create(order(unique("placer"), patientRef));
+		specimenRef = create(aspirate(orderRef, patientRef));
 	}
 
 	static Stream<Arguments> examResources() {
@@ -35,7 +37,7 @@ class CrudAndHistoryTest extends RestTestBase {
 				Arguments.of("Procedure", (BiFunction<String, String, Resource>) (o, p) -> procedure(o, p)),
 				Arguments.of("Specimen", (BiFunction<String, String, Resource>) (o, p) -> aspirate(o, p)),
 				Arguments.of("DiagnosticReport", (BiFunction<String, String, Resource>) (o, p) ->
-						report(o, p, DiagnosticReport.DiagnosticReportStatus.PRELIMINARY)));
+						report(o, p, DiagnosticReport.DiagnosticReportStatus.PRELIMINARY, specimenRef)));
 	}
 
 	@ParameterizedTest(name = "{0}")

@@ -23,11 +23,13 @@ class IntegratorSearchTest extends RestTestBase {
 		placer = unique("placer");
 		patient = create(patient(unique("mrn")));
 		order = create(order(placer, patient));
-		procedure = create(procedure(order, patient));
+		// The server's workflow makes the order's Procedure (status preparation); the test looks it up.
+		procedure = ids("/Procedure?based-on=" + order).get(0);
 		aspirate = create(aspirate(order, patient));
 		core = create(core(order, patient));
 		observation = create(meRatio(patient, aspirate, 2.5));
-		DiagnosticReport r = report(order, patient, DiagnosticReport.DiagnosticReportStatus.FINAL, aspirate, core);
+		// Preliminary: a final report would complete the order, and these searches look for an active one.
+		DiagnosticReport r = report(order, patient, DiagnosticReport.DiagnosticReportStatus.PRELIMINARY, aspirate, core);
 		r.addResult().setReference(observation);
 		report = create(r);
 	}

@@ -19,10 +19,11 @@ class SearchFreshnessTest extends RestTestBase {
 	void identicalPlainSearchSeesAWriteMadeBetweenTwoPolls() {
 		String patient = create(patient(unique("mrn")));
 		String order = create(order(unique("placer"), patient));
+		String aspirate = create(aspirate(order, patient));
 		String poll = "/DiagnosticReport?based-on=" + order;
 
 		assertThat(bundle(fhir().get(poll)).getEntry()).isEmpty();
-		create(report(order, patient, DiagnosticReport.DiagnosticReportStatus.PRELIMINARY));
+		create(report(order, patient, DiagnosticReport.DiagnosticReportStatus.PRELIMINARY, aspirate));
 		assertThat(bundle(fhir().get(poll)).getEntry()).hasSize(1);
 	}
 }

@@ -26,6 +26,7 @@ public final class Fixtures {
 	public static final String SNOMED = "http://snomed.info/sct";
 	public static final String LOINC = "http://loinc.org";
 	public static final String MRN_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/mrn";
+	public static final String INDICATION_SYSTEM = "https://bonemarrow-exam.example/fhir/CodeSystem/bme-indication";
 	public static final String PLACER_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/placer-order";
 
 	private Fixtures() {}
@@ -52,7 +53,9 @@ public final class Fixtures {
 		sr.setCode(concept(SNOMED, "49401003", "Bone marrow aspiration procedure"));
 		sr.setSubject(new Reference(patientRef));
 		sr.setAuthoredOnElement(new DateTimeType("2026-11-20T09:00:00Z"));
-		sr.addReasonCode().setText("Pancytopenia on full blood count");
+		sr.setRequester(new Reference().setDisplay("Ordering haematologist"));
+		sr.addReasonCode(concept(INDICATION_SYSTEM, "diagnose-marrow-or-blood-disorder",
+				"Diagnosis of a bone marrow or blood cell disorder"));
 		return sr;
 	}
 
@@ -72,6 +75,7 @@ public final class Fixtures {
 		s.setSubject(new Reference(patientRef));
 		s.addRequest(new Reference(orderRef));
 		s.getCollection().setMethod(concept(SNOMED, "129316008", "Aspiration - action"));
+		collectedFromIliacCrest(s);
 		return s;
 	}
 
@@ -82,7 +86,13 @@ public final class Fixtures {
 		s.setSubject(new Reference(patientRef));
 		s.addRequest(new Reference(orderRef));
 		s.getCollection().setMethod(concept(SNOMED, "129314006", "Biopsy - action"));
+		collectedFromIliacCrest(s);
 		return s;
+	}
+
+	private static void collectedFromIliacCrest(Specimen s) {
+		s.getCollection().setCollected(new DateTimeType("2026-11-21T09:30:00Z"));
+		s.getCollection().setBodySite(concept("http://terminology.hl7.org/CodeSystem/v2-0550", "ILCR", "Iliac Crest"));
 	}
 
 	/** LOINC 11138-5 myeloid:erythroid ratio in bone marrow. */
@@ -93,11 +103,12 @@ public final class Fixtures {
 		o.setCode(concept(LOINC, "11138-5", "Myeloid cells/Erythroid cells [Ratio] in Bone marrow"));
 		o.setSubject(new Reference(patientRef));
 		o.setSpecimen(new Reference(specimenRef));
+		o.setEffective(new DateTimeType("2026-11-21T09:30:00Z"));
 		o.setValue(new Quantity().setValue(value).setUnit("{ratio}").setSystem("http://unitsofmeasure.org").setCode("{ratio}"));
 		return o;
 	}
 
-	/** LOINC 48807-2 bone marrow aspiration report. */
+	/** LOINC 48807-2 bone marrow aspiration report; the profile needs at least one specimen. */
 	public static DiagnosticReport report(String orderRef, String patientRef, DiagnosticReport.DiagnosticReportStatus status,
 			String... specimenRefs) {
 		DiagnosticReport r = new DiagnosticReport();
@@ -106,7 +117,8 @@ public final class Fixtures {
 		r.addCategory(concept("http://terminology.hl7.org/CodeSystem/v2-0074", "HM", "Hematology"));
 		r.setCode(concept(LOINC, "48807-2", "Bone marrow aspiration report"));
 		r.setSubject(new Reference(patientRef));
-		r.setEffective(new DateTimeType("2026-11-21T10:00:00Z"));
+		r.setEffective(new DateTimeType("2026-11-21T09:30:00Z"));
+		r.setIssued(new java.util.Date());
 		for (String s : specimenRefs) {
 			r.addSpecimen(new Reference(s));
 		}

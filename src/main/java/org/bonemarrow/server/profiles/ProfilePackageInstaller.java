@@ -1,0 +1,104 @@
+package org.bonemarrow.server.profiles;
+
+import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
+import ca.uhn.fhir.batch2.jobs.reindex.ReindexJobParameters;
+import ca.uhn.fhir.batch2.model.JobDefinition;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
+import ca.uhn.fhir.jpa.packages.PackageInstallOutcomeJson;
+import ca.uhn.fhir.jpa.packages.PackageInstallationSpec;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.IInstanceValidatorModule;
+import ca.uhn.fhir.validation.ValidationOptions;
+import java.util.List;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.stereotype.Component;
+
+/**
+ * Installs the bone marrow exam package into the JPA server before the server takes requests, with
+ * HAPI's own package installer: the profiles, ValueSets and CodeSystems become readable over REST and
+ * part of the validation chain, and the SearchParameters become active on the first start, with no
+ * manual {@code $reindex} (a new database holds nothing to reindex; a newer package version is
+ * installed over the old one on the next start).
+ */
+@Component
+public class ProfilePackageInstaller implements SmartInitializingSingleton {
+
+	private static final Logger log = LoggerFactory.getLogger(ProfilePackageInstaller.class);
+
+	private final BoneMarrowPackage pkg;
+	private final IPackageInstallerSvc installer;
+	private final ISearchParamRegistry searchParamRegistry;
+	private final UnknownCodeSystemWarningValidationSupport unknownCodeSystems;
+	private final JpaValidationSupportChain validationSupport;
+	private final JobDefinitionRegistry jobDefinitions;
+	private final List<JobDefinition<ReindexJobParameters>> reindexJobs;
+	private final FhirValidator validator;
+
+	public ProfilePackageInstaller(
+			BoneMarrowPackage pkg,
+			IPackageInstallerSvc installer,
+			ISearchParamRegistry searchParamRegistry,
+			UnknownCodeSystemWarningValidationSupport unknownCodeSystems,
+			JpaValidationSupportChain validationSupport,
+			JobDefinitionRegistry jobDefinitions,
+			List<JobDefinition<ReindexJobParameters>> reindexJobs,
+			FhirContext fhirContext,
+			IInstanceValidatorModule instanceValidator) {
+		this.pkg = pkg;
+		this.installer = installer;
+		this.searchParamRegistry = searchParamRegistry;
+		this.unknownCodeSystems = unknownCodeSystems;
+		this.validationSupport = validationSupport;
+		this.jobDefinitions = jobDefinitions;
+		this.reindexJobs = reindexJobs;
+		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		// SNOMED CT and LOINC are not loaded (no terminology server, by design): their codes are checked
+		// against our explicit ValueSets, and the code system itself being unknown is only a warning.
+		// HAPI defines this support but leaves it out of the JPA chain; it goes last, after every support
+		// that can actually validate a code.
+		unknownCodeSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
+		validationSupport.addValidationSupport(unknownCodeSystems);
+
+		// Storing a SearchParameter schedules a REINDEX job; HAPI registers its job definitions only once the
+		// context is refreshed, which is after this point.
+		reindexJobs.forEach(jobDefinitions::addJobDefinitionIfNotRegistered);
+
+		PackageInstallationSpec spec = new PackageInstallationSpec()
+				.setName(pkg.getName())
+				.setVersion(pkg.getVersion())
+				.setPackageContents(pkg.getBytes())
+				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
+				.setFetchDependencies(false);
+		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter");
+		long start = System.currentTimeMillis();
+		PackageInstallOutcomeJson outcome = installer.install(spec);
+		searchParamRegistry.forceRefresh();
+		validationSupport.invalidateCaches();
+		log.info("FHIR package {}#{} installed in {} ms: {}", pkg.getName(), pkg.getVersion(),
+				System.currentTimeMillis() - start, outcome.getResourcesInstalled());
+		warmUpValidator();
+	}
+
+	/**
+	 * The first validation loads the core definitions and builds snapshots (seconds); do it now rather
+	 * than on the first order a hospital posts. The outcome is irrelevant: an empty order is invalid.
+	 */
+	private void warmUpValidator() {
+		long start = System.currentTimeMillis();
+		pkg.getProfileUrlsByResourceType().values().stream().flatMap(List::stream).forEach(profile ->
+				validator.validateWithResult(new ServiceRequest(), new ValidationOptions().addProfile(profile)));
+		log.info("Profile validator ready in {} ms", System.currentTimeMillis() - start);
+	}
+}
