@@ -1,6 +1,5 @@
 package org.bonemarrow.server.foundation;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.bonemarrow.server.support.Fixtures.*;
 
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Test;
 class DurabilityAcrossKillTest {
 
 	private static final FhirContext CTX = FhirContext.forR4Cached();
-	private static final String FHIR_JSON = "application/fhir+json";
 
 	@Test
 	void acknowledgedWritesSurviveKill9AndAGracefulRestart() throws Exception {
@@ -32,14 +30,14 @@ class DurabilityAcrossKillTest {
 
 		try (ServerProcess first = ServerProcess.start(dataDir, log)) {
 			for (int i = 0; i < 20; i++) {
-				Response r = given().baseUri(first.baseUrl()).contentType(FHIR_JSON)
+				Response r = first.fhir()
 						.body(CTX.newJsonParser().encodeResourceToString(patient(mrnPrefix + "-" + i)))
 						.post("/Patient");
 				assertThat(r.statusCode()).isEqualTo(201);
 				ids.add(r.header("Location").replaceAll(".*/fhir/", "").replaceAll("/_history.*", ""));
 			}
 			// Last write is a whole transaction: it must be there entirely, or the test would show a torn write.
-			Response tx = given().baseUri(first.baseUrl()).contentType(FHIR_JSON)
+			Response tx = first.fhir()
 					.body(CTX.newJsonParser().encodeResourceToString(examTransaction(mrnPrefix + "-tx", unique("placer"))))
 					.post("/");
 			assertThat(tx.statusCode()).isEqualTo(200);
@@ -48,7 +46,7 @@ class DurabilityAcrossKillTest {
 
 		try (ServerProcess second = ServerProcess.start(dataDir, log)) {
 			for (String id : ids) {
-				given().baseUri(second.baseUrl()).accept(FHIR_JSON).get("/" + id).then().statusCode(200);
+				second.fhir().get("/" + id).then().statusCode(200);
 			}
 			assertThat(count(second, "/Patient?identifier=" + MRN_SYSTEM + "|" + mrnPrefix + "-tx")).isEqualTo(1);
 			assertThat(count(second, "/Specimen?patient.identifier=" + MRN_SYSTEM + "|" + mrnPrefix + "-tx")).isEqualTo(2);
@@ -64,7 +62,7 @@ class DurabilityAcrossKillTest {
 	}
 
 	private static int count(ServerProcess server, String search) {
-		Response r = given().baseUri(server.baseUrl()).accept(FHIR_JSON).get(search + "&_total=accurate");
+		Response r = server.fhir().get(search + "&_total=accurate");
 		r.then().statusCode(200);
 		return CTX.newJsonParser().parseResource(Bundle.class, r.asString()).getTotal();
 	}

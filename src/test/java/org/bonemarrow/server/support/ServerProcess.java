@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
+import io.restassured.specification.RequestSpecification;
 import org.awaitility.Awaitility;
 import org.bonemarrow.server.BoneMarrowServerApplication;
 
@@ -41,8 +44,11 @@ public final class ServerProcess implements AutoCloseable {
 		return server;
 	}
 
-	public String baseUrl() {
-		return "http://localhost:" + port + "/fhir";
+	/** Requests to this process's FHIR base, whatever RestAssured's global defaults hold. */
+	public RequestSpecification fhir() {
+		return RestAssured.given(new RequestSpecBuilder()
+				.setBaseUri("http://localhost").setPort(port).setBasePath("/fhir")
+				.setContentType("application/fhir+json").setAccept("application/fhir+json").build());
 	}
 
 	private void awaitHealthy() {

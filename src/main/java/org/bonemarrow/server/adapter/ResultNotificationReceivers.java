@@ -1,0 +1,70 @@
+package org.bonemarrow.server.adapter;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.util.HapiExtensions;
+import org.bonemarrow.server.config.NotificationProperties;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Workflow step 5 (results out), the configured half: each receiver in {@code bonemarrow.notifications}
+ * becomes a rest-hook Subscription with a fixed id, written with PUT semantics at start-up so a restart
+ * with changed settings updates it instead of adding a second one. EHRs can also register themselves by
+ * POSTing a Subscription; both kinds are delivered the same way, with HAPI's retry-count extension.
+ */
+@Component
+public class ResultNotificationReceivers {
+
+	private static final Logger log = LoggerFactory.getLogger(ResultNotificationReceivers.class);
+	static final String ID_PREFIX = "bme-receiver-";
+
+	private final DaoRegistry daos;
+	private final NotificationProperties properties;
+
+	public ResultNotificationReceivers(DaoRegistry daos, NotificationProperties properties) {
+		this.daos = daos;
+		this.properties = properties;
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	public void registerConfiguredReceivers() {
+		for (NotificationProperties.Receiver receiver : properties.receivers()) {
+			daos.getResourceDao(Subscription.class).update(subscriptionFor(receiver, properties.deliveryRetries()),
+					new SystemRequestDetails());
+			log.info("Notification receiver {} registered as Subscription/{}", receiver.id(), ID_PREFIX + receiver.id());
+		}
+	}
+
+	/** Pure: the Subscription for one configured receiver. */
+	static Subscription subscriptionFor(NotificationProperties.Receiver receiver, int retries) {
+		if (receiver.id() == null || !receiver.id().matches("[A-Za-z0-9-]{1,50}")) {
+			throw new IllegalArgumentException("bonemarrow.notifications.receivers[].id must be 1-50 letters, digits or '-'");
+		}
+		Subscription s = new Subscription();
+		s.setId(ID_PREFIX + receiver.id());
+		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
+		s.setReason("Bone marrow exam results for receiving system " + receiver.id());
+		s.setCriteria(receiver.criteria());
+		Subscription.SubscriptionChannelComponent channel = s.getChannel();
+		channel.setType(Subscription.SubscriptionChannelType.RESTHOOK);
+		channel.setEndpoint(receiver.endpoint());
+		if (receiver.payload() != null && !receiver.payload().isBlank()) {
+			channel.setPayload(receiver.payload());
+		}
+		receiver.headers().forEach(channel::addHeader);
+		withRetries(s, retries);
+		return s;
+	}
+
+	/** HAPI's extension for rest-hook delivery retries (read into its ChannelRetryConfiguration). */
+	public static Subscription withRetries(Subscription s, int retries) {
+		s.getChannel().addExtension(HapiExtensions.EX_RETRY_COUNT, new IntegerType(retries));
+		return s;
+	}
+}

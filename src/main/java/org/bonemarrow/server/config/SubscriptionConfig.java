@@ -1,0 +1,44 @@
+package org.bonemarrow.server.config;
+
+import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
+import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import org.hl7.fhir.dstu2.model.Subscription;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * HAPI FHIR Subscriptions: how results flow out to the systems that ordered them. The submitter matches
+ * every stored resource against the active Subscriptions (in memory, after commit); the processor
+ * delivers the matches over rest-hook. Both run inside this server (the channel itself,
+ * SubscriptionChannelConfig, is imported by {@link HapiJpaServerConfig}). Configured receivers are
+ * registered by {@code org.bonemarrow.server.adapter.ResultNotificationReceivers}.
+ */
+@Configuration
+@Import({SubscriptionSubmitterConfig.class, SubscriptionProcessorConfig.class})
+public class SubscriptionConfig {
+
+	@Bean
+	public SubscriptionSettings subscriptionSettings() {
+		SubscriptionSettings settings = new SubscriptionSettings();
+		// Rest-hook only: no e-mail or websocket channel is set up, so none may be requested.
+		settings.addSupportedSubscriptionType(Subscription.SubscriptionChannelType.RESTHOOK);
+		// Criteria of our receivers (DiagnosticReport?based-on=..., ?status=...) are all matchable in memory,
+		// which avoids a database search per stored resource.
+		settings.setEnableInMemorySubscriptionMatching(true);
+		return settings;
+	}
+
+	/**
+	 * HAPI's delivery factory needs an e-mail sender even when only rest-hook is enabled. E-mail
+	 * subscriptions are refused at creation (not a supported type), so this is never called.
+	 */
+	@Bean
+	public IEmailSender emailSender() {
+		return details -> {
+			throw new UnsupportedOperationException("E-mail subscriptions are not supported by this server");
+		};
+	}
+}

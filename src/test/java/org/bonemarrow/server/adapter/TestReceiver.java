@@ -1,0 +1,39 @@
+package org.bonemarrow.server.adapter;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A receiving system on loopback that records every notification HAPI delivers to it. */
+final class TestReceiver implements AutoCloseable {
+
+	record Delivery(String method, String path, String authorization, String body) {}
+
+	private final HttpServer server;
+	final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+
+	TestReceiver() throws IOException {
+		server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+		server.createContext("/", exchange -> {
+			String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+			deliveries.add(new Delivery(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+					exchange.getRequestHeaders().getFirst("Authorization"), body));
+			exchange.sendResponseHeaders(200, -1);
+			exchange.close();
+		});
+		server.start();
+	}
+
+	String endpoint() {
+		return "http://127.0.0.1:" + server.getAddress().getPort() + "/ehr/fhir";
+	}
+
+	@Override
+	public void close() {
+		server.stop(0);
+	}
+}
