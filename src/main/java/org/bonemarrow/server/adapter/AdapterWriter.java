@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Resource;
+import jakarta.persistence.EntityManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -27,9 +28,11 @@ public class AdapterWriter {
 	private static final ThreadLocal<Integer> DEPTH = ThreadLocal.withInitial(() -> 0);
 
 	private final DaoRegistry daos;
+	private final EntityManager entityManager;
 
-	public AdapterWriter(DaoRegistry daos) {
+	public AdapterWriter(DaoRegistry daos, EntityManager entityManager) {
 		this.daos = daos;
+		this.entityManager = entityManager;
 	}
 
 	/** True while the current thread is inside an adapter write (hooks fired by it are not clinical). */
@@ -63,6 +66,10 @@ public class AdapterWriter {
 			IIdType written = outcome.getId();
 			IFhirResourceDao provenanceDao = daos.getResourceDao("Provenance");
 			provenanceDao.create(AdapterProvenance.of(written, rule, reason, trigger), null, true, request, details);
+			// HAPI searches with SQL that Hibernate does not auto-flush for: without this, the next rule in
+			// the same bundle would not find what this one just wrote (seen: a second Task for one order
+			// when the report's rule ran before the order's).
+			entityManager.flush();
 			log.info("{}: {} {} (triggered by {})", rule, update ? "updated" : "created",
 					written.toUnqualified().getValue(), trigger == null ? "-" : trigger.toUnqualifiedVersionless().getValue());
 			return written;
