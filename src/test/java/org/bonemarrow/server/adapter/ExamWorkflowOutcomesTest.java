@@ -1,5 +1,6 @@
 package org.bonemarrow.server.adapter;
 
+import org.bonemarrow.server.support.TestReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

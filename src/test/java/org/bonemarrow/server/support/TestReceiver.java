@@ -1,4 +1,4 @@
-package org.bonemarrow.server.adapter;
+package org.bonemarrow.server.support;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -9,14 +9,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A receiving system on loopback that records every notification HAPI delivers to it. */
-final class TestReceiver implements AutoCloseable {
+public final class TestReceiver implements AutoCloseable {
 
-	record Delivery(String method, String path, String authorization, String body) {}
+	public record Delivery(String method, String path, String authorization, String body) {}
 
 	private final HttpServer server;
-	final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+	public final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
-	TestReceiver() throws IOException {
+	public TestReceiver() throws IOException {
 		server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
 		server.createContext("/", exchange -> {
 			String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -28,7 +28,7 @@ final class TestReceiver implements AutoCloseable {
 		server.start();
 	}
 
-	String endpoint() {
+	public String endpoint() {
 		return "http://127.0.0.1:" + server.getAddress().getPort() + "/ehr/fhir";
 	}
 
