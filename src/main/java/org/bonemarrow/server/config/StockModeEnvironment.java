@@ -1,0 +1,37 @@
+package org.bonemarrow.server.config;
+
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * {@code bonemarrow.stock-mode=true}: everything of ours that changes how writes and searches behave is
+ * off, so the same jar stands in for a stock HAPI FHIR JPA server in the benchmark's side-by-side run
+ * (issue 6). One switch rather than three, so a comparison cannot forget one of them:
+ * <ul>
+ *   <li>profile validation off ({@code bonemarrow.validation.enabled=false});</li>
+ *   <li>workflow adapter rules off ({@code bonemarrow.adapter.enabled=false});</li>
+ *   <li>HAPI's default 60 s reuse of identical search results
+ *       ({@code bonemarrow.fhir.search-cache-reuse-millis=60000}).</li>
+ * </ul>
+ * The profile package is still loaded (its {@code Specimen?request=} search parameter is needed by the
+ * same searches), and the read-only {@code $exam-summary} operation stays. Not for production.
+ */
+public class StockModeEnvironment implements EnvironmentPostProcessor {
+
+	static final String SWITCH = "bonemarrow.stock-mode";
+
+	@Override
+	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+		if (!environment.getProperty(SWITCH, Boolean.class, false)) {
+			return;
+		}
+		// First in line: stock mode wins over application.yaml and over the individual switches.
+		environment.getPropertySources().addFirst(new MapPropertySource("bonemarrowStockMode", Map.of(
+				"bonemarrow.validation.enabled", "false",
+				"bonemarrow.adapter.enabled", "false",
+				"bonemarrow.fhir.search-cache-reuse-millis", "60000")));
+	}
+}

@@ -1,0 +1,74 @@
+package org.bonemarrow.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Command-line options of {@link ExamBenchmark}. Every count is bounded, so a typo cannot turn the
+ * benchmark into an unbounded load generator.
+ *
+ * @param url           FHIR base of an already running server (ignored with --start-server)
+ * @param exams         N exams to post (1..20000)
+ * @param clients       C concurrent clients (1..16)
+ * @param searches      M runs of each integrator search (0..20000)
+ * @param seed          seed of the exam generator and of the search picks
+ * @param warmup        exams posted before timing starts, not counted (0..500)
+ * @param pid           server process id for the resident-memory figure (external server only)
+ * @param startServer   start our server as a child process per mode, each on a fresh data folder
+ * @param modes         with --start-server: which configurations to run, in order
+ * @param serverJvmArgs JVM options of the child server (same for every mode)
+ * @param serverArgs    extra Spring arguments for every child server
+ * @param maxMinutes    per mode: after this, no new request is started
+ * @param workDir       where child servers keep their data folders and logs
+ */
+record BenchOptions(String url, int exams, int clients, int searches, long seed, int warmup, OptionalLong pid,
+		boolean startServer, List<String> modes, List<String> serverJvmArgs, List<String> serverArgs,
+		int maxMinutes, Path workDir) {
+
+	static BenchOptions parse(String[] args) {
+		Map<String, String> o = new HashMap<>();
+		for (int i = 0; i < args.length; i++) {
+			String a = args[i];
+			if (!a.startsWith("--")) {
+				throw new IllegalArgumentException("unexpected argument: " + a);
+			}
+			if (a.equals("--start-server")) {
+				o.put("start-server", "true");
+			} else if (i + 1 < args.length) {
+				o.put(a.substring(2), args[++i]);
+			} else {
+				throw new IllegalArgumentException("missing value for " + a);
+			}
+		}
+		return new BenchOptions(
+				o.getOrDefault("url", "http://localhost:8080/fhir").replaceAll("/+$", ""),
+				bounded(o, "exams", 300, 1, 20_000),
+				bounded(o, "clients", 2, 1, 16),
+				bounded(o, "searches", 100, 0, 20_000),
+				Long.parseLong(o.getOrDefault("seed", "42")),
+				bounded(o, "warmup", 10, 0, 500),
+				o.containsKey("pid") ? OptionalLong.of(Long.parseLong(o.get("pid"))) : OptionalLong.empty(),
+				o.containsKey("start-server"),
+				words(o.getOrDefault("modes", String.join(",", ServerMode.NAMES)), ","),
+				words(o.getOrDefault("server-jvm-args", "-Xmx512m"), " "),
+				words(o.getOrDefault("server-args", ""), " "),
+				bounded(o, "max-minutes", 20, 1, 120),
+				Path.of(o.getOrDefault("work-dir", "target/bench")).toAbsolutePath());
+	}
+
+	private static int bounded(Map<String, String> o, String name, int dflt, int min, int max) {
+		int v = Integer.parseInt(o.getOrDefault(name, String.valueOf(dflt)));
+		if (v < min || v > max) {
+			throw new IllegalArgumentException("--" + name + " must be within " + min + ".." + max);
+		}
+		return v;
+	}
+
+	private static List<String> words(String s, String sep) {
+		return Arrays.stream(s.split(sep)).map(String::trim).filter(w -> !w.isEmpty()).toList();
+	}
+}

@@ -1,0 +1,79 @@
+package org.bonemarrow.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+
+/**
+ * Benchmark of exam ingest and integrator searches (issue 6). Not a test: Surefire never runs it (no
+ * *Test name, a main method). See BENCHMARKS.md for the command and recorded figures.
+ *
+ * <p>Either against a running server ({@code --url}, optional {@code --pid} for its memory), or with
+ * {@code --start-server}: each of {@code --modes} (ours, no-validation, stock) is started as a child
+ * process on a fresh data folder, measured, and stopped, so the configurations are compared in one run
+ * on the same machine. Prints counts and timings only.
+ */
+public final class ExamBenchmark {
+
+	private ExamBenchmark() {}
+
+	public static void main(String[] args) throws Exception {
+		BenchOptions o = BenchOptions.parse(args);
+		PrintStream out = System.out;
+		out.printf(Locale.ROOT, "exam benchmark: N=%d exams, C=%d clients, M=%d rounds of searches, seed=%d, warm-up=%d%n",
+				o.exams(), o.clients(), o.searches(), o.seed(), o.warmup());
+		// Generated once, before any timing, and identical for every mode: same seed, same bundles.
+		List<GeneratedExam> warmup = new ExamGenerator(o.seed() + 1_000_003L).generate(o.warmup());
+		List<GeneratedExam> exams = new ExamGenerator(o.seed()).generate(o.exams());
+		out.printf(Locale.ROOT, "generated %d exams, %d resources to post%n", exams.size(),
+				exams.stream().mapToLong(e -> e.orderEntries() + e.labEntries()).sum());
+
+		List<ModeResult> results = new ArrayList<>();
+		if (o.startServer()) {
+			for (String mode : o.modes()) {
+				results.add(runChild(o, mode, warmup, exams, out));
+			}
+		} else {
+			Workload w = run(new FhirHttp(o.url()), o, warmup, exams, out);
+			results.add(new ModeResult("server", w, new ResidentMemory(o.pid()).describe(), Double.NaN, Double.NaN, Double.NaN));
+		}
+		out.println();
+		ResultTable.print(out, results, "stock");
+	}
+
+	private static ModeResult runChild(BenchOptions o, String mode, List<GeneratedExam> warmup,
+			List<GeneratedExam> exams, PrintStream out) throws Exception {
+		List<String> springArgs = new ArrayList<>(ServerMode.argsOf(mode));
+		springArgs.addAll(o.serverArgs());
+		Path modeDir = o.workDir().resolve(mode);
+		out.printf(Locale.ROOT, "[%s] starting server %s %s%n", mode, String.join(" ", o.serverJvmArgs()), String.join(" ", springArgs));
+		try (ChildServer server = ChildServer.start(modeDir, o.serverJvmArgs(), springArgs)) {
+			// If the benchmark is interrupted, the child must not outlive it.
+			Thread reaper = new Thread(server.process::destroyForcibly);
+			Runtime.getRuntime().addShutdownHook(reaper);
+			out.printf(Locale.ROOT, "[%s] ready in %.1f s on port %d%n", mode, server.startupSeconds, server.port);
+			Workload w = run(new FhirHttp(server.fhirBase()), o, warmup, exams, out);
+			String memory = new ResidentMemory(OptionalLong.of(server.process.pid())).describe();
+			double afterRun = ChildServer.sizeOf(server.dataDir) / 1048576.0;
+			server.stop();
+			double stopped = ChildServer.sizeOf(server.dataDir) / 1048576.0;
+			Runtime.getRuntime().removeShutdownHook(reaper);
+			out.printf(Locale.ROOT, "[%s] stopped; data folder %s%n", mode, o.workDir().relativize(server.dataDir));
+			return new ModeResult(mode, w, memory, server.startupSeconds, afterRun, stopped);
+		}
+	}
+
+	private static Workload run(FhirHttp http, BenchOptions o, List<GeneratedExam> warmup,
+			List<GeneratedExam> exams, PrintStream out) throws InterruptedException {
+		Workload w = new Workload(http, o.clients(), o.maxMinutes());
+		w.warmUp(warmup);
+		w.ingest(exams);
+		out.printf(Locale.ROOT, "  ingest: %d/%d exams in %.1f s%n", w.examsOk.get(), exams.size(), w.ingestSeconds);
+		w.search(o.searches(), o.seed());
+		out.println("  searches done");
+		return w;
+	}
+}
