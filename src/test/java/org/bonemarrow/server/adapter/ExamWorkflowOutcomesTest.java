@@ -48,6 +48,23 @@ class ExamWorkflowOutcomesTest extends AdapterRestTestBase {
 	}
 
 	@Test
+	void step5_aFailedDeliveryIsRetried() throws Exception {
+		try (TestReceiver receiver = new TestReceiver(1)) {
+			ExamFlow flow = orderPlaced(SAMPLE);
+			String subscription = subscribe(receiver, "DiagnosticReport?based-on=" + flow.orderId());
+			post(flow, flow.transactionOf(List.of("Specimen")));
+			post(flow, flow.reportTransaction(DiagnosticReportStatus.PRELIMINARY));
+			String reportId = flow.idOf("DiagnosticReport");
+			String reportIdPart = reportId.substring(reportId.indexOf('/') + 1);
+
+			// The first attempt is answered 503; HAPI must try again and reach the receiver a second time.
+			await("second delivery attempt after a 503").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+					.until(() -> receiver.deliveries.stream().filter(d -> d.body().contains(reportIdPart)).count() >= 2);
+			fhir().delete("/" + subscription).then().statusCode(200);
+		}
+	}
+
+	@Test
 	void step6_examSummary_returnsTheWholeExam() {
 		ExamFlow flow = orderPlaced(SAMPLE);
 		Procedure done = flow.sampleProcedure();

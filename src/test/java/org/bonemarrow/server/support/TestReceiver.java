@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A receiving system on loopback that records every notification HAPI delivers to it. */
 public final class TestReceiver implements AutoCloseable {
@@ -17,12 +18,18 @@ public final class TestReceiver implements AutoCloseable {
 	public final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
 	public TestReceiver() throws IOException {
+		this(0);
+	}
+
+	/** A receiver that answers 503 to its first {@code failFirst} deliveries (they are still recorded). */
+	public TestReceiver(int failFirst) throws IOException {
+		AtomicInteger remainingFailures = new AtomicInteger(failFirst);
 		server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
 		server.createContext("/", exchange -> {
 			String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
 			deliveries.add(new Delivery(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
 					exchange.getRequestHeaders().getFirst("Authorization"), body));
-			exchange.sendResponseHeaders(200, -1);
+			exchange.sendResponseHeaders(remainingFailures.getAndDecrement() > 0 ? 503 : 200, -1);
 			exchange.close();
 		});
 		server.start();
