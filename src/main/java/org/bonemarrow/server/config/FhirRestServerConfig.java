@@ -49,7 +49,6 @@ public class FhirRestServerConfig {
 		String version = build.map(BuildProperties::getVersion).orElse("development");
 		server.setServerName(properties.serverName());
 		server.setServerVersion(version);
-		server.setImplementationDescription(properties.serverName());
 		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
 				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
 		capabilities.setImplementationDescription(properties.serverName() + " " + version);

@@ -14,7 +14,6 @@ import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IInstanceValidatorModule;
 import ca.uhn.fhir.validation.ValidationOptions;
 import java.util.List;
-import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +40,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 	private final JobDefinitionRegistry jobDefinitions;
 	private final List<JobDefinition<ReindexJobParameters>> reindexJobs;
 	private final FhirValidator validator;
+	private final FhirContext fhirContext;
 
 	public ProfilePackageInstaller(
 			BoneMarrowPackage pkg,
@@ -59,6 +59,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		this.validationSupport = validationSupport;
 		this.jobDefinitions = jobDefinitions;
 		this.reindexJobs = reindexJobs;
+		this.fhirContext = fhirContext;
 		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
 	}
 
@@ -93,12 +94,14 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 
 	/**
 	 * The first validation loads the core definitions and builds snapshots (seconds); do it now rather
-	 * than on the first order a hospital posts. The outcome is irrelevant: an empty order is invalid.
+	 * than on the first order a hospital posts. Each profile is exercised with an empty resource of its own
+	 * type; the outcome is irrelevant (an empty resource is invalid).
 	 */
 	private void warmUpValidator() {
 		long start = System.currentTimeMillis();
-		pkg.getProfileUrlsByResourceType().values().stream().flatMap(List::stream).forEach(profile ->
-				validator.validateWithResult(new ServiceRequest(), new ValidationOptions().addProfile(profile)));
+		pkg.getProfileUrlsByResourceType().forEach((type, profiles) -> profiles.forEach(profile ->
+				validator.validateWithResult(fhirContext.getResourceDefinition(type).newInstance(),
+						new ValidationOptions().addProfile(profile))));
 		log.info("Profile validator ready in {} ms", System.currentTimeMillis() - start);
 	}
 }
