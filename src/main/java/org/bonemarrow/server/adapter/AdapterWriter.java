@@ -26,6 +26,7 @@ public class AdapterWriter {
 
 	private static final Logger log = LoggerFactory.getLogger(AdapterWriter.class);
 	private static final ThreadLocal<Integer> DEPTH = ThreadLocal.withInitial(() -> 0);
+	private static final ThreadLocal<String> RULE = new ThreadLocal<>();
 
 	private final DaoRegistry daos;
 	private final EntityManager entityManager;
@@ -38,6 +39,11 @@ public class AdapterWriter {
 	/** True while the current thread is inside an adapter write (hooks fired by it are not clinical). */
 	public static boolean isAdapterWrite() {
 		return DEPTH.get() > 0;
+	}
+
+	/** The rule writing on this thread right now, so the audit trail can name it. */
+	public static java.util.Optional<String> currentRule() {
+		return java.util.Optional.ofNullable(RULE.get());
 	}
 
 	public IIdType create(Resource resource, String rule, String reason, IIdType trigger,
@@ -54,6 +60,8 @@ public class AdapterWriter {
 	private IIdType write(Resource resource, boolean update, String rule, String reason, IIdType trigger,
 			RequestDetails request, TransactionDetails transaction) {
 		DEPTH.set(DEPTH.get() + 1);
+		String outerRule = RULE.get();
+		RULE.set(rule);
 		try {
 			IFhirResourceDao dao = daos.getResourceDao(resource.fhirType());
 			TransactionDetails details = transaction != null ? transaction : new TransactionDetails();
@@ -74,9 +82,11 @@ public class AdapterWriter {
 					written.toUnqualified().getValue(), trigger == null ? "-" : trigger.toUnqualifiedVersionless().getValue());
 			return written;
 		} finally {
+			RULE.set(outerRule);
 			int depth = DEPTH.get() - 1;
 			if (depth == 0) {
 				DEPTH.remove();
+				RULE.remove();
 			} else {
 				DEPTH.set(depth);
 			}

@@ -14,7 +14,9 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>profile validation off ({@code bonemarrow.validation.enabled=false});</li>
  *   <li>workflow adapter rules off ({@code bonemarrow.adapter.enabled=false});</li>
  *   <li>HAPI's default 60 s reuse of identical search results
- *       ({@code bonemarrow.fhir.search-cache-reuse-millis=60000}).</li>
+ *       ({@code bonemarrow.fhir.search-cache-reuse-millis=60000});</li>
+ *   <li>no authentication, authorization or audit trail ({@code bonemarrow.security.enabled=false}), as a
+ *       stock HAPI server has none.</li>
  * </ul>
  * The profile package is still loaded (its {@code Specimen?request=} search parameter is needed by the
  * same searches), and the read-only {@code $exam-summary} operation stays. Not for production.
@@ -32,6 +34,7 @@ public class StockModeEnvironment implements EnvironmentPostProcessor {
 		environment.getPropertySources().addFirst(new MapPropertySource("bonemarrowStockMode", Map.of(
 				"bonemarrow.validation.enabled", "false",
 				"bonemarrow.adapter.enabled", "false",
-				"bonemarrow.fhir.search-cache-reuse-millis", "60000")));
+				"bonemarrow.fhir.search-cache-reuse-millis", "60000",
+				"bonemarrow.security.enabled", "false")));
 	}
 }

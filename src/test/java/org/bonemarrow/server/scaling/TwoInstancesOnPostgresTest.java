@@ -11,6 +11,7 @@ import org.awaitility.Awaitility;
 import org.bonemarrow.server.support.SampleBundles;
 import org.bonemarrow.server.support.ServerProcess;
 import org.bonemarrow.server.support.TestReceiver;
+import org.bonemarrow.server.support.Tokens;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
@@ -31,8 +32,12 @@ class TwoInstancesOnPostgresTest {
 	void writeOnOneIsReadOnTheOther_andTheOrdererIsNotifiedOnce() throws Exception {
 		Path dir = Files.createDirectories(Path.of("target", "two-instances"));
 		try (TestReceiver ehr = new TestReceiver();
-				ServerProcess a = ServerProcess.start(dir, dir.resolve("a.log"), args(ehr));
-				ServerProcess b = ServerProcess.start(dir, dir.resolve("b.log"), args(ehr))) {
+				ServerProcess a = ServerProcess.start(dir.resolve("a"), dir.resolve("a.log"), args(ehr));
+				// B issues no tokens of its own: it trusts A's keys, as every instance trusts the hospital's
+				// identity provider in production (docs/scaling.md).
+				ServerProcess b = ServerProcess.start(dir.resolve("b"), dir.resolve("b.log"),
+						with(args(ehr), "--bonemarrow.security.jwk-set-uri=http://localhost:" + a.port + "/oauth2/jwks"))) {
+			String token = a.token(Tokens.TEST_ADMIN);
 
 			Bundle exam = SampleBundles.unique("exam-iron-assessment.json");
 			Response posted = a.fhir().body(CTX.newJsonParser().encodeResourceToString(exam)).post("/");
@@ -42,9 +47,9 @@ class TwoInstancesOnPostgresTest {
 					.findFirst().orElseThrow().replaceAll("/_history.*", "");
 
 			// Written through A, read through B: no instance keeps state of its own.
-			ServiceRequest seenByB = CTX.newJsonParser().parseResource(ServiceRequest.class, b.fhir().get("/" + order).asString());
+			ServiceRequest seenByB = CTX.newJsonParser().parseResource(ServiceRequest.class, b.fhir(token).get("/" + order).asString());
 			assertThat(seenByB.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.COMPLETED);
-			assertThat(b.fhir().get("/ServiceRequest/" + order.substring(order.indexOf('/') + 1) + "/$exam-summary")
+			assertThat(b.fhir(token).get("/ServiceRequest/" + order.substring(order.indexOf('/') + 1) + "/$exam-summary")
 					.statusCode()).isEqualTo(200);
 
 			// Both instances hold the configured receiver's Subscription; the final report must arrive once,
@@ -57,6 +62,12 @@ class TwoInstancesOnPostgresTest {
 			// The shared database outlives this test: leave no receiver behind for later test classes.
 			a.fhir().delete("/Subscription/bme-receiver-scaling-test-ehr").then().statusCode(200);
 		}
+	}
+
+	private static String[] with(String[] args, String more) {
+		String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+		all[args.length] = more;
+		return all;
 	}
 
 	private static String[] args(TestReceiver ehr) {

@@ -9,11 +9,17 @@ import org.springframework.boot.test.context.SpringBootTest;
 /**
  * The one server configuration every REST test class uses, so that Spring starts a single context for
  * the whole suite. The database is shared: tests make their own unique identifiers
- * ({@link Fixtures#unique}) instead of expecting an empty server.
+ * ({@link Fixtures#unique}) instead of expecting an empty server. Security is on as in production; the
+ * extra {@code test-admin} client exists only here.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = {"bonemarrow.data-dir=./target/test-data/${random.uuid}"})
+		properties = {
+			"bonemarrow.data-dir=./target/test-data/${random.uuid}",
+			// One more client with every scope, for tests whose subject is not access control.
+			"bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
+			"bonemarrow.security.embedded.clients=ehr,lab,integration,auditor,test-admin"
+		})
 public @interface FhirServerTest {}

@@ -11,9 +11,14 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.BeforeEach;
+import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** REST Assured against the server on its random port, with FHIR JSON in and out. */
+/**
+ * REST Assured against the server on its random port, with FHIR JSON in and out. {@link #fhir()} calls as
+ * the all-scopes test client; {@link #fhirAs(String)} as one of the server's real client roles.
+ */
 public abstract class RestTestBase {
 
 	protected static final FhirContext CTX = FhirContext.forR4Cached();
@@ -22,6 +27,10 @@ public abstract class RestTestBase {
 	@LocalServerPort
 	protected int port;
 
+	/** The server's own record of its clients: where an administrator reads the secrets. */
+	@Autowired
+	protected EmbeddedAuthorizationServer authorizationServer;
+
 	@BeforeEach
 	void pointRestAssuredAtServer() {
 		RestAssured.port = port;
@@ -29,7 +38,21 @@ public abstract class RestTestBase {
 	}
 
 	protected RequestSpecification fhir() {
+		return fhirAs(Tokens.TEST_ADMIN);
+	}
+
+	/** As the given client (ehr, lab, integration, auditor, test-admin), with a token from /oauth2/token. */
+	protected RequestSpecification fhirAs(String clientId) {
+		return anonymous().auth().preemptive().oauth2(token(clientId));
+	}
+
+	/** Without any credentials. */
+	protected RequestSpecification anonymous() {
 		return given().accept(FHIR_JSON).contentType(FHIR_JSON);
+	}
+
+	protected String token(String clientId) {
+		return Tokens.token(port, authorizationServer.clientsFile(), clientId);
 	}
 
 	protected static String json(IBaseResource resource) {

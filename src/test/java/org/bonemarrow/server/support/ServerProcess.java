@@ -23,10 +23,12 @@ public final class ServerProcess implements AutoCloseable {
 
 	private final Process process;
 	public final int port;
+	private final Path dataDir;
 
-	private ServerProcess(Process process, int port) {
+	private ServerProcess(Process process, int port, Path dataDir) {
 		this.process = process;
 		this.port = port;
+		this.dataDir = dataDir;
 	}
 
 	public static ServerProcess start(Path dataDir, Path log, String... extraArgs) throws IOException {
@@ -35,20 +37,34 @@ public final class ServerProcess implements AutoCloseable {
 		List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
 				BoneMarrowServerApplication.class.getName(),
 				"--server.port=" + port,
-				"--bonemarrow.data-dir=" + dataDir.toAbsolutePath()));
+				"--bonemarrow.data-dir=" + dataDir.toAbsolutePath(),
+				// The same all-scopes test client as in the shared test context (FhirServerTest).
+				"--bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
+				"--bonemarrow.security.embedded.clients=ehr,lab,integration,auditor,test-admin"));
 		cmd.addAll(List.of(extraArgs));
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-		ServerProcess server = new ServerProcess(p, port);
+		ServerProcess server = new ServerProcess(p, port, dataDir);
 		server.awaitHealthy();
 		return server;
 	}
 
-	/** Requests to this process's FHIR base, whatever RestAssured's global defaults hold. */
+	/** Requests to this process's FHIR base as the all-scopes test client, with a token it issued. */
 	public RequestSpecification fhir() {
+		return fhir(token(Tokens.TEST_ADMIN));
+	}
+
+	/** Requests to this process's FHIR base with the given bearer token. */
+	public RequestSpecification fhir(String bearerToken) {
 		return RestAssured.given(new RequestSpecBuilder()
 				.setBaseUri("http://localhost").setPort(port).setBasePath("/fhir")
-				.setContentType("application/fhir+json").setAccept("application/fhir+json").build());
+				.setContentType("application/fhir+json").setAccept("application/fhir+json")
+				.addHeader("Authorization", "Bearer " + bearerToken).build());
+	}
+
+	/** A token from this process's embedded authorization server (from its data folder's clients). */
+	public String token(String clientId) {
+		return Tokens.token(port, dataDir.resolve("security/clients.json"), clientId);
 	}
 
 	private void awaitHealthy() {

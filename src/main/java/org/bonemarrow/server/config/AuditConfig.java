@@ -1,0 +1,34 @@
+package org.bonemarrow.server.config;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
+import org.bonemarrow.server.security.audit.AuditContext;
+import org.bonemarrow.server.security.audit.AuditTrail;
+import org.bonemarrow.server.security.audit.FailedInteractionAudit;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The audit trail: HAPI's BALP interceptor records every successful read, search, create, update and
+ * delete (IHE Basic Audit Log Patterns); {@link FailedInteractionAudit} records the refused and failed
+ * ones. Both feed {@link AuditTrail}, which stores AuditEvents in this server's database, readable only
+ * with a scope naming AuditEvent.
+ */
+@Configuration
+@ConditionalOnProperty(name = "bonemarrow.security.enabled", havingValue = "true", matchIfMissing = true)
+public class AuditConfig {
+
+	@Bean
+	AuditTrail auditTrail(DaoRegistry daos) {
+		return new AuditTrail(daos);
+	}
+
+	@Bean
+	FhirServerCustomizer auditInterceptors(AuditTrail trail) {
+		return server -> {
+			server.registerInterceptor(new BalpAuditCaptureInterceptor(trail, new AuditContext()));
+			server.registerInterceptor(new FailedInteractionAudit(trail));
+		};
+	}
+}

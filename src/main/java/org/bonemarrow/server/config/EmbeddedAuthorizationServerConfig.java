@@ -1,0 +1,86 @@
+package org.bonemarrow.server.config;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.nio.file.Path;
+import java.util.List;
+import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
+import org.bonemarrow.server.security.OutcomeAuthenticationEntryPoint;
+import org.bonemarrow.server.security.SecurityProperties;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration.OAuth2AuthorizationServerConfiguration;
+import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * The embedded OAuth 2.0 authorization server (Spring Authorization Server), on by default and off as
+ * soon as an external identity provider is configured. Client-credentials grant only: the callers are
+ * systems (EHR, laboratory, integration engine), not people. Endpoints: {@code /oauth2/token},
+ * {@code /oauth2/jwks}, {@code /.well-known/oauth-authorization-server}.
+ */
+@Configuration
+@ConditionalOnExpression("${bonemarrow.security.enabled:true} and "
+		+ "'${bonemarrow.security.issuer-uri:}' == '' and '${bonemarrow.security.jwk-set-uri:}' == ''")
+public class EmbeddedAuthorizationServerConfig {
+
+	@Bean
+	EmbeddedAuthorizationServer embeddedAuthorizationServer(
+			SecurityProperties properties,
+			org.bonemarrow.server.security.ClientRoles roles,
+			@Value("${bonemarrow.data-dir}") String dataDir) {
+		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles);
+	}
+
+	@Bean
+	@Order(1)
+	SecurityFilterChain authorizationServerSecurity(HttpSecurity http) throws Exception {
+		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
+		OutcomeAuthenticationEntryPoint outcomes = new OutcomeAuthenticationEntryPoint((request, status) -> {});
+		http.securityMatcher(authorizationServer.getEndpointsMatcher())
+				.with(authorizationServer, server -> {})
+				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
+				.exceptionHandling(e -> e.authenticationEntryPoint(outcomes))
+				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
+		return http.build();
+	}
+
+	@Bean
+	RegisteredClientRepository registeredClients(EmbeddedAuthorizationServer server) {
+		return server.registeredClients();
+	}
+
+	@Bean
+	JWKSource<SecurityContext> jwkSource(EmbeddedAuthorizationServer server) {
+		RSAKey key = server.signingKey();
+		return new ImmutableJWKSet<>(new JWKSet(List.of(key)));
+	}
+
+	/** The resource server verifies tokens with the same key in-process: no HTTP call to itself. */
+	@Bean
+	JwtDecoder embeddedJwtDecoder(JWKSource<SecurityContext> jwkSource) {
+		return OAuth2AuthorizationServerConfiguration.jwtDecoder(jwkSource);
+	}
+
+	@Bean
+	AuthorizationServerSettings authorizationServerSettings() {
+		return AuthorizationServerSettings.builder().build();
+	}
+
+	@Bean
+	OAuth2TokenCustomizer<JwtEncodingContext> smartScopeClaims() {
+		return EmbeddedAuthorizationServer::customizeToken;
+	}
+}

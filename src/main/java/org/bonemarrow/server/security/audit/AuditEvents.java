@@ -1,0 +1,112 @@
+package org.bonemarrow.server.security.audit;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import java.util.Date;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
+import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * AuditEvents for what HAPI's BALP interceptor does not record: refused and failed interactions, and the
+ * workflow adapter as a second agent. Shaped like BALP's own events (IHE Basic Audit Log Patterns) so one
+ * search finds both. Pure: no server needed to test it. Carries ids, types and status codes only, never
+ * a message text that could quote patient data.
+ */
+public final class AuditEvents {
+
+	/** Identifier system for OAuth client ids (the "who" of every event). */
+	public static final String CLIENT_ID_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/oauth-client";
+	/** The workflow adapter's agent identifier system; its value is the rule's name. */
+	public static final String ADAPTER_RULE_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/adapter-rule";
+	static final String OBSERVER = "bone-marrow-exam-fhir-server";
+
+	// http://terminology.hl7.org/CodeSystem/audit-event-type (R4 AuditEvent.type), as BALP uses.
+	private static final Coding REST = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
+			"Restful Operation");
+	// http://hl7.org/fhir/restful-interaction (R4 AuditEvent.subtype binding).
+	private static final String INTERACTION_SYSTEM = "http://hl7.org/fhir/restful-interaction";
+
+	private AuditEvents() {}
+
+	public static Reference client(String clientId) {
+		return new Reference().setIdentifier(new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(clientId))
+				.setDisplay(clientId);
+	}
+
+	/**
+	 * A request that was refused or failed.
+	 *
+	 * @param clientId   the verified client, or null when it had no valid token
+	 * @param operation  HAPI's interaction, or null when the request never reached HAPI
+	 * @param what       the resource type or {@code Type/id} the request was about, or null
+	 * @param httpStatus the status answered
+	 */
+	public static AuditEvent failed(String clientId, RestOperationTypeEnum operation, String what, int httpStatus,
+			String networkAddress) {
+		AuditEvent event = new AuditEvent();
+		event.setType(REST.copy());
+		if (operation != null && operation.getCode() != null) {
+			event.addSubtype(new Coding(INTERACTION_SYSTEM, interactionCode(operation), operation.getCode()));
+		}
+		event.setAction(action(operation));
+		event.setRecorded(new Date());
+		event.setOutcome(httpStatus >= 500 ? AuditEventOutcome._8 : AuditEventOutcome._4);
+		event.setOutcomeDesc("HTTP " + httpStatus);
+		AuditEvent.AuditEventAgentComponent agent = event.addAgent()
+				.setRequestor(true)
+				.setWho(clientId == null ? new Reference().setDisplay("unauthenticated") : client(clientId))
+				.setName(clientId == null ? "unauthenticated" : clientId);
+		if (networkAddress != null) {
+			agent.getNetwork().setAddress(networkAddress).setType(AuditEvent.AuditEventAgentNetworkType._2);
+		}
+		event.getSource().setObserver(new Reference().setDisplay(OBSERVER));
+		if (what != null && !what.isBlank()) {
+			event.addEntity().setWhat(what.contains("/") ? new Reference(what) : new Reference().setType(what));
+		}
+		return event;
+	}
+
+	/** Adds the workflow adapter rule as the agent that actually wrote, beside the client that triggered it. */
+	public static void addAdapterAgent(AuditEvent event, String rule) {
+		event.addAgent()
+				.setRequestor(false)
+				.setWho(new Reference().setIdentifier(new Identifier().setSystem(ADAPTER_RULE_SYSTEM).setValue(rule))
+						.setDisplay("workflow adapter: " + rule))
+				.setName("adapter:" + rule);
+	}
+
+	/** Copies each agent's client id into {@code agent.name}, so {@code AuditEvent?agent-name=} finds it. */
+	public static void nameAgents(AuditEvent event) {
+		for (AuditEvent.AuditEventAgentComponent agent : event.getAgent()) {
+			if (!agent.hasName() && agent.getWho().hasIdentifier()) {
+				agent.setName(agent.getWho().getIdentifier().getValue());
+			}
+		}
+	}
+
+	static AuditEventAction action(RestOperationTypeEnum operation) {
+		if (operation == null) {
+			return AuditEventAction.E;
+		}
+		return switch (operation) {
+			case CREATE -> AuditEventAction.C;
+			case READ, VREAD, SEARCH_TYPE, SEARCH_SYSTEM, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM,
+					GET_PAGE, METADATA -> AuditEventAction.R;
+			case UPDATE, PATCH -> AuditEventAction.U;
+			case DELETE -> AuditEventAction.D;
+			default -> AuditEventAction.E;
+		};
+	}
+
+	/** HAPI's operation code as the restful-interaction code (search-type, history-instance, ...). */
+	private static String interactionCode(RestOperationTypeEnum operation) {
+		return switch (operation) {
+			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> "operation";
+			case METADATA -> "capabilities";
+			default -> operation.getCode();
+		};
+	}
+}
