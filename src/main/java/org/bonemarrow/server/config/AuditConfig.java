@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
 import org.bonemarrow.server.security.audit.AuditContext;
 import org.bonemarrow.server.security.audit.AuditTrail;
+import org.bonemarrow.server.security.audit.EmptySearchAudit;
 import org.bonemarrow.server.security.audit.FailedInteractionAudit;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -12,7 +13,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The audit trail: HAPI's BALP interceptor records every successful read, search, create, update and
  * delete (IHE Basic Audit Log Patterns); {@link FailedInteractionAudit} records the refused and failed
- * ones. Both feed {@link AuditTrail}, which stores AuditEvents in this server's database, readable only
+ * ones, and {@link EmptySearchAudit} the searches that found nothing (BALP only sees shown resources). Both feed {@link AuditTrail}, which stores AuditEvents in this server's database, readable only
  * with a scope naming AuditEvent.
  */
 @Configuration
@@ -29,6 +30,7 @@ public class AuditConfig {
 		return server -> {
 			server.registerInterceptor(new BalpAuditCaptureInterceptor(trail, new AuditContext()));
 			server.registerInterceptor(new FailedInteractionAudit(trail));
+			server.registerInterceptor(new EmptySearchAudit(trail));
 		};
 	}
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.restassured.response.Response;
 import java.util.List;
 import org.bonemarrow.server.support.FhirServerTest;
+import org.bonemarrow.server.support.Fixtures;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.DiagnosticReport.DiagnosticReportStatus;
@@ -122,10 +123,12 @@ class ExamWorkflowStepsTest extends AdapterRestTestBase {
 		assertThat(r.statusCode()).isIn(400, 404, 422);
 		assertThat(outcome(r).getIssueFirstRep().getDiagnostics()).contains("does-not-exist");
 
-		// Specimen of another exam (another order): refused.
-		ExamFlow other = procedureStarted(SAMPLE);
+		// Specimen of another exam (another order of the same patient; another patient's specimen is
+		// refused earlier, by SamePatientReferenceInterceptor): refused.
+		String otherOrder = create(Fixtures.order(Fixtures.unique("PO"), flow.patientId()));
+		String otherSpecimen = create(Fixtures.aspirate(otherOrder, flow.patientId()));
 		Bundle foreign = flow.reportTransaction(DiagnosticReportStatus.FINAL);
-		reportOf(foreign).getSpecimenFirstRep().setReference(other.idOf("Specimen"));
+		reportOf(foreign).getSpecimenFirstRep().setReference(otherSpecimen);
 		Response f = transaction(foreign);
 		f.then().statusCode(422);
 		assertThat(outcome(f).getIssueFirstRep().getDiagnostics()).contains(ReportUpdatesOrderAndTask.RULE, "was not collected for order");

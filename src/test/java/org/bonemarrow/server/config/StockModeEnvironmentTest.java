@@ -17,11 +17,13 @@ class StockModeEnvironmentTest {
 				"bonemarrow.stock-mode", "true",
 				"bonemarrow.validation.enabled", "true",
 				"bonemarrow.adapter.enabled", "true",
-				"bonemarrow.fhir.search-cache-reuse-millis", "0"));
+				"bonemarrow.fhir.search-cache-reuse-millis", "0",
+				"bonemarrow.security.enabled", "true"));
 		new StockModeEnvironment().postProcessEnvironment(env, new SpringApplication());
 		assertThat(env.getProperty("bonemarrow.validation.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.adapter.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.fhir.search-cache-reuse-millis")).isEqualTo("60000");
+		assertThat(env.getProperty("bonemarrow.security.enabled")).isEqualTo("false");
 	}
 
 	@Test
@@ -30,6 +32,7 @@ class StockModeEnvironmentTest {
 		new StockModeEnvironment().postProcessEnvironment(env, new SpringApplication());
 		assertThat(env.getProperty("bonemarrow.validation.enabled")).isEqualTo("true");
 		assertThat(env.getProperty("bonemarrow.adapter.enabled")).isNull();
+		assertThat(env.getProperty("bonemarrow.security.enabled")).isNull();
 	}
 
 	private static StandardEnvironment environment(Map<String, Object> properties) {

@@ -20,6 +20,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 			"bonemarrow.data-dir=./target/test-data/${random.uuid}",
 			// One more client with every scope, for tests whose subject is not access control.
 			"bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
-			"bonemarrow.security.embedded.clients=ehr,lab,integration,auditor,test-admin"
+			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin"
 		})
 public @interface FhirServerTest {}

@@ -37,7 +37,7 @@ public final class AuditEvents {
 	}
 
 	/**
-	 * A request that was refused or failed.
+	 * A request that was refused or failed (or, with the outcome reset, an interaction BALP does not see).
 	 *
 	 * @param clientId   the verified client, or null when it had no valid token
 	 * @param operation  HAPI's interaction, or null when the request never reached HAPI
@@ -93,8 +93,9 @@ public final class AuditEvents {
 		}
 		return switch (operation) {
 			case CREATE -> AuditEventAction.C;
-			case READ, VREAD, SEARCH_TYPE, SEARCH_SYSTEM, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM,
-					GET_PAGE, METADATA -> AuditEventAction.R;
+			case READ, VREAD, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM, METADATA -> AuditEventAction.R;
+			// BALP records a query as E (execute); the same here so one search finds both.
+			case SEARCH_TYPE, SEARCH_SYSTEM, GET_PAGE -> AuditEventAction.E;
 			case UPDATE, PATCH -> AuditEventAction.U;
 			case DELETE -> AuditEventAction.D;
 			default -> AuditEventAction.E;

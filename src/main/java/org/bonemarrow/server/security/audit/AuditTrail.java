@@ -75,6 +75,8 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 			// Type and action only: an audit entity can name a patient's resource.
 			log.error("AuditEvent not stored (action {}, outcome {}): {}", event.getAction(),
 					event.getOutcome(), e.getClass().getSimpleName());
+			// The message can quote the event's references; kept out of the normal log.
+			log.debug("AuditEvent not stored", e);
 		}
 	}
 

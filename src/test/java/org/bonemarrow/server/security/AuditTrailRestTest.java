@@ -1,0 +1,104 @@
+package org.bonemarrow.server.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.List;
+import org.bonemarrow.server.adapter.OrderCreatesProcedureAndTask;
+import org.bonemarrow.server.support.FhirServerTest;
+import org.bonemarrow.server.support.Fixtures;
+import org.bonemarrow.server.support.RestTestBase;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every interaction leaves an AuditEvent: who (the OAuth client), what (the resource), which action,
+ * and the outcome; the adapter's writes name the rule. Read back as the auditor, the only role that can.
+ */
+@FhirServerTest
+class AuditTrailRestTest extends RestTestBase {
+
+	@Test
+	void aCreateIsAuditedWithClientActionAndSuccess() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		AuditEvent event = awaitEvents("entity=" + patient + "&action=C").get(0);
+		assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._0);
+		assertThat(event.getAgent()).extracting(a -> a.getName()).contains("ehr");
+		assertThat(event.getType().getCode()).isEqualTo("rest");
+	}
+
+	@Test
+	void aReadAndASearchAreAudited() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		fhirAs("integration").get("/" + patient).then().statusCode(200);
+		AuditEvent read = awaitEvents("entity=" + patient + "&action=R&agent-name=integration").get(0);
+		assertThat(read.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._0);
+		// A search that shows the patient (BALP), and one that finds nothing (ours): both are recorded.
+		fhirAs("integration").get("/Patient?_id=" + patient.split("/")[1]).then().statusCode(200);
+		assertThat(awaitEvents("entity=" + patient + "&action=E&agent-name=integration")).isNotEmpty();
+		String nothing = Fixtures.unique("nothing");
+		fhirAs("integration").get("/ServiceRequest?identifier=" + nothing).then().statusCode(200);
+		await("empty search audited").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+				.until(() -> events("agent-name=integration&action=E&_sort=-date&_count=50").stream()
+						.filter(e -> e.getEntityFirstRep().hasQuery())
+						.anyMatch(e -> new String(e.getEntityFirstRep().getQuery()).contains(nothing)));
+	}
+
+	@Test
+	void aRefusedRequestIsAuditedAsAFailure() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		fhirAs("lab").delete("/" + patient).then().statusCode(403);
+		AuditEvent refused = awaitEvents("entity=" + patient + "&agent-name=lab&outcome=4").get(0);
+		assertThat(refused.getOutcomeDesc()).isEqualTo("HTTP 403");
+		assertThat(refused.getAction()).isEqualTo(AuditEvent.AuditEventAction.D);
+	}
+
+	@Test
+	void unauthenticatedAttemptsAreAuditedToo() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		anonymous().get("/" + patient).then().statusCode(401);
+		AuditEvent refused = awaitEvents("entity=" + patient + "&agent-name=unauthenticated").get(0);
+		assertThat(refused.getOutcomeDesc()).isEqualTo("HTTP 401");
+	}
+
+	@Test
+	void theAdaptersWritesAreAuditedWithTheRuleAsAgent() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		String order = createAs("ehr", Fixtures.order(Fixtures.unique("PO"), patient));
+		String task = bundle(fhir().get("/Task?focus=" + order)).getEntryFirstRep().getResource()
+				.getIdElement().toUnqualifiedVersionless().getValue();
+		AuditEvent created = awaitEvents("entity=" + task + "&action=C").get(0);
+		assertThat(created.getAgent()).extracting(a -> a.getName())
+				.contains("ehr", "adapter:" + OrderCreatesProcedureAndTask.RULE);
+	}
+
+	@Test
+	void onlyTheAuditorScopeReadsTheTrail() {
+		assertThat(fhirAs("auditor").get("/AuditEvent?_count=1").statusCode()).isEqualTo(200);
+		for (String client : List.of("ehr", "lab", "integration")) {
+			assertThat(fhirAs(client).get("/AuditEvent?_count=1").statusCode()).as(client).isEqualTo(403);
+		}
+	}
+
+	private List<AuditEvent> awaitEvents(String query) {
+		return await(query).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+				.until(() -> events(query), list -> !list.isEmpty());
+	}
+
+	private List<AuditEvent> events(String query) {
+		Response r = fhirAs("auditor").get("/AuditEvent?" + query);
+		r.then().statusCode(200);
+		Bundle b = bundle(r);
+		return b.getEntry().stream().map(e -> (AuditEvent) e.getResource()).toList();
+	}
+
+	private String createAs(String client, Resource resource) {
+		Response r = fhirAs(client).body(json(resource)).post("/" + resource.fhirType());
+		r.then().statusCode(201);
+		return idFromLocation(r.header("Location"));
+	}
+}
