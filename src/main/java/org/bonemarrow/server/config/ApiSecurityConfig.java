@@ -94,7 +94,14 @@ public class ApiSecurityConfig {
 	@Bean
 	@Order(2)
 	@ConditionalOnProperty(name = "bonemarrow.security.enabled", havingValue = "false")
-	SecurityFilterChain openForStockComparison(HttpSecurity http) throws Exception {
+	SecurityFilterChain openForStockComparison(HttpSecurity http,
+			@org.springframework.beans.factory.annotation.Value("${bonemarrow.stock-mode:false}") boolean stockMode)
+			throws Exception {
+		if (!stockMode) {
+			// Secure by default, not by configuration: an open server is only the benchmark's stand-in.
+			throw new IllegalStateException("bonemarrow.security.enabled=false is only allowed together with "
+					+ "bonemarrow.stock-mode=true (the benchmark's stock comparison)");
+		}
 		log.warn("bonemarrow.security.enabled=false: every request is accepted without authentication. "
 				+ "This is for the benchmark's stock comparison only.");
 		return http.authorizeHttpRequests(r -> r.anyRequest().permitAll()).csrf(c -> c.disable()).build();
