@@ -10,10 +10,20 @@ import org.springframework.boot.test.context.SpringBootTest;
  * The one server configuration every REST test class uses, so that Spring starts a single context for
  * the whole suite. The database is shared: tests make their own unique identifiers
  * ({@link Fixtures#unique}) instead of expecting an empty server.
+ *
+ * <p>HL7 v2: the MLLP listener is on, on a free port (the bound port is {@code V2MllpListener.port()}),
+ * with one sender per role.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = {"bonemarrow.data-dir=./target/test-data/${random.uuid}"})
+		properties = {
+			"bonemarrow.data-dir=./target/test-data/${random.uuid}",
+			"bonemarrow.v2.mllp.enabled=true",
+			"bonemarrow.v2.mllp.port=0",
+			"bonemarrow.v2.mllp.senders.BM-TEST-EHR=ehr",
+			"bonemarrow.v2.mllp.senders.BM-TEST-LAB=lab",
+			"bonemarrow.v2.mllp.senders.BM-TEST-INTEGRATION=integration"
+		})
 public @interface FhirServerTest {}
