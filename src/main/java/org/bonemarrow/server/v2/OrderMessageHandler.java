@@ -28,6 +28,20 @@ public class OrderMessageHandler {
 
 	public void handle(Message message, CallerIdentity caller) {
 		OrderMessageMapper.MappedOrders mapped = OrderMessageMapper.map(message);
+		for (OrderMessageMapper.MappedOrder order : mapped.orders()) {
+			if (order.control() != OrderMessageMapper.Control.NEW) {
+				continue;
+			}
+			// Re-sending an order is harmless (the conditional create matches it), but the same placer number
+			// for another patient would silently keep the first patient's order: refuse it instead.
+			for (ServiceRequest existing : transactions.byIdentifier(ServiceRequest.class, V2Codes.PLACER_SYSTEM,
+					order.placerNumber(), caller)) {
+				if (!belongsTo(existing, mapped.mrn(), caller)) {
+					throw V2Rejection.error(ErrorCode.DUPLICATE_KEY_IDENTIFIER, "ORC", 2,
+							"ORC-2: this placer order number is already used by an order for another patient");
+				}
+			}
+		}
 		Map<String, ServiceRequest> stored = new HashMap<>();
 		for (OrderMessageMapper.MappedOrder cancel : mapped.cancels()) {
 			List<ServiceRequest> found = transactions.byIdentifier(ServiceRequest.class, V2Codes.PLACER_SYSTEM,

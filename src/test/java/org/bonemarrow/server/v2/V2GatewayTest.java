@@ -40,6 +40,20 @@ class V2GatewayTest extends V2TestBase {
 	}
 
 	@Test
+	void aPlacerNumberAlreadyUsedForAnotherPatientIsRefused() throws Exception {
+		String suffix = V2Samples.newSuffix();
+		assertAa(send(Transport.MLLP, "ehr", V2Samples.unique("orm-o01-new-order.hl7", suffix)));
+		String otherPatient = V2Samples.unique("orm-o01-new-order.hl7", suffix).replace("MRN-V2-1001-", "MRN-V2-1999-");
+
+		Terser t = ack(send(Transport.HTTP, "ehr", otherPatient));
+
+		assertThat(t.get("/MSA-1")).isEqualTo("AE");
+		assertThat(t.get("/ERR-3-1")).isEqualTo("205");
+		assertThat(t.get("/ERR-2-1")).isEqualTo("ORC");
+		assertThat(byIdentifier(Patient.class, V2Codes.MRN_SYSTEM, V2Samples.id("MRN-V2-1999", suffix))).isEmpty();
+	}
+
+	@Test
 	void anUnknownMllpSenderIsRefusedWithArAndNothingIsStored() throws Exception {
 		String suffix = V2Samples.newSuffix();
 		String message = V2Samples.withSendingApplication(V2Samples.unique("orm-o01-new-order.hl7", suffix), "NOT-CONFIGURED");
