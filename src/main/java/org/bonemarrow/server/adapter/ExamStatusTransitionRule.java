@@ -1,10 +1,9 @@
 package org.bonemarrow.server.adapter;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.rest.server.RestfulServer;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Procedure;
@@ -22,13 +21,12 @@ import org.springframework.stereotype.Component;
 @Interceptor
 // Off only with bonemarrow.adapter.enabled=false (set by bonemarrow.stock-mode, for the benchmark).
 @ConditionalOnProperty(name = "bonemarrow.adapter.enabled", havingValue = "true", matchIfMissing = true)
-public class ExamStatusTransitionRule implements FhirServerCustomizer {
+public class ExamStatusTransitionRule {
 
 	public static final String RULE = "ExamStatusTransitionRule";
 
-	@Override
-	public void customize(RestfulServer server) {
-		server.registerInterceptor(this);
+	public ExamStatusTransitionRule(IInterceptorService jpaInterceptors) {
+		AdapterRules.register(jpaInterceptors, this);
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)

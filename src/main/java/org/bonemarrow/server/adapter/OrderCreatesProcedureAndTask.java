@@ -1,12 +1,11 @@
 package org.bonemarrow.server.adapter;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
-import ca.uhn.fhir.rest.server.RestfulServer;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -26,7 +25,7 @@ import org.springframework.stereotype.Component;
 @Interceptor
 // Off only with bonemarrow.adapter.enabled=false (set by bonemarrow.stock-mode, for the benchmark).
 @ConditionalOnProperty(name = "bonemarrow.adapter.enabled", havingValue = "true", matchIfMissing = true)
-public class OrderCreatesProcedureAndTask implements FhirServerCustomizer {
+public class OrderCreatesProcedureAndTask {
 
 	public static final String RULE = "OrderCreatesProcedureAndTask";
 	private static final Logger log = LoggerFactory.getLogger(OrderCreatesProcedureAndTask.class);
@@ -34,14 +33,10 @@ public class OrderCreatesProcedureAndTask implements FhirServerCustomizer {
 	private final ExamRecords records;
 	private final AdapterWriter writer;
 
-	public OrderCreatesProcedureAndTask(ExamRecords records, AdapterWriter writer) {
+	public OrderCreatesProcedureAndTask(ExamRecords records, AdapterWriter writer, IInterceptorService jpaInterceptors) {
 		this.records = records;
 		this.writer = writer;
-	}
-
-	@Override
-	public void customize(RestfulServer server) {
-		server.registerInterceptor(this);
+		AdapterRules.register(jpaInterceptors, this);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)

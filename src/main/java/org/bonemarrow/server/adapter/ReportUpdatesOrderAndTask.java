@@ -1,14 +1,13 @@
 package org.bonemarrow.server.adapter;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
-import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
 import java.util.Optional;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.DiagnosticReport;
@@ -31,21 +30,17 @@ import org.springframework.stereotype.Component;
 @Interceptor
 // Off only with bonemarrow.adapter.enabled=false (set by bonemarrow.stock-mode, for the benchmark).
 @ConditionalOnProperty(name = "bonemarrow.adapter.enabled", havingValue = "true", matchIfMissing = true)
-public class ReportUpdatesOrderAndTask implements FhirServerCustomizer {
+public class ReportUpdatesOrderAndTask {
 
 	public static final String RULE = "ReportUpdatesOrderAndTask";
 
 	private final ExamRecords records;
 	private final AdapterWriter writer;
 
-	public ReportUpdatesOrderAndTask(ExamRecords records, AdapterWriter writer) {
+	public ReportUpdatesOrderAndTask(ExamRecords records, AdapterWriter writer, IInterceptorService jpaInterceptors) {
 		this.records = records;
 		this.writer = writer;
-	}
-
-	@Override
-	public void customize(RestfulServer server) {
-		server.registerInterceptor(this);
+		AdapterRules.register(jpaInterceptors, this);
 	}
 
 	/**

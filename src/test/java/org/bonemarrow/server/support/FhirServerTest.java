@@ -4,13 +4,19 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.bonemarrow.server.v2.V2TestReceiverInitializer;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ContextConfiguration;
 
 /**
  * The one server configuration every REST test class uses, so that Spring starts a single context for
  * the whole suite. The database is shared: tests make their own unique identifiers
  * ({@link Fixtures#unique}) instead of expecting an empty server. Security is on as in production; the
  * extra {@code test-admin} client exists only here.
+ *
+ * <p>HL7 v2: the MLLP listener is on, on a free port (the bound port is {@code V2MllpListener.port()}),
+ * with one sender per role; results go out to the test JVM's MLLP receiver, whose port the initializer
+ * supplies, with short retry waits.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -20,6 +26,19 @@ import org.springframework.boot.test.context.SpringBootTest;
 			"bonemarrow.data-dir=./target/test-data/${random.uuid}",
 			// One more client with every scope, for tests whose subject is not access control.
 			"bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
-			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin"
+			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin",
+			"bonemarrow.v2.mllp.enabled=true",
+			"bonemarrow.v2.mllp.port=0",
+			"bonemarrow.v2.mllp.senders.BM-TEST-EHR=ehr",
+			"bonemarrow.v2.mllp.senders.BM-TEST-LAB=lab",
+			"bonemarrow.v2.mllp.senders.BM-TEST-INTEGRATION=integration",
+			"bonemarrow.v2.receivers[0].id=test-lis",
+			"bonemarrow.v2.receivers[0].host=127.0.0.1",
+			"bonemarrow.v2.receivers[0].port=${" + V2TestReceiverInitializer.PORT_PROPERTY + "}",
+			"bonemarrow.v2.receivers[0].receiving-application=TEST-LIS",
+			"bonemarrow.v2.receivers[0].retries=2",
+			"bonemarrow.v2.receivers[0].backoff-millis=100",
+			"bonemarrow.v2.receivers[0].timeout-millis=5000"
 		})
+@ContextConfiguration(initializers = V2TestReceiverInitializer.class)
 public @interface FhirServerTest {}

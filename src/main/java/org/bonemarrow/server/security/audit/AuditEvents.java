@@ -69,6 +69,32 @@ public final class AuditEvents {
 		return event;
 	}
 
+	/**
+	 * One inbound HL7 v2 message: DICOM audit event 110107 "Import" (data received into the system,
+	 * http://dicom.nema.org/resources/ontology/DCM), the message type and control id as the entity, the
+	 * ACK code as the outcome (AA success, AE/AR refused).
+	 *
+	 * @param sender the client id of the sender (HTTP), its MSH-3 (MLLP), or null when unreadable
+	 */
+	public static AuditEvent v2Message(String sender, String messageType, String controlId, String ackCode) {
+		AuditEvent event = new AuditEvent();
+		event.setType(new Coding("http://dicom.nema.org/resources/ontology/DCM", "110107", "Import"));
+		event.setAction(AuditEventAction.C);
+		event.setRecorded(new Date());
+		event.setOutcome("AA".equals(ackCode) ? AuditEventOutcome._0 : AuditEventOutcome._4);
+		event.setOutcomeDesc("HL7 v2 ACK " + ackCode);
+		event.addAgent().setRequestor(true)
+				.setWho(sender == null ? new Reference().setDisplay("unknown sender") : client(sender))
+				.setName(sender == null ? "unknown sender" : sender);
+		event.getSource().setObserver(new Reference().setDisplay(OBSERVER));
+		AuditEvent.AuditEventEntityComponent entity = event.addEntity();
+		entity.setWhat(new Reference().setDisplay(messageType == null ? "unreadable HL7 v2 message" : "HL7 v2 " + messageType));
+		if (controlId != null) {
+			entity.setName(controlId);
+		}
+		return event;
+	}
+
 	/** Adds the workflow adapter rule as the agent that actually wrote, beside the client that triggered it. */
 	public static void addAdapterAgent(AuditEvent event, String rule) {
 		event.addAgent()

@@ -1,0 +1,73 @@
+package org.bonemarrow.server.v2;
+
+import ca.uhn.hl7v2.AcknowledgmentCode;
+import ca.uhn.hl7v2.HL7Exception;
+import ca.uhn.hl7v2.HapiContext;
+import ca.uhn.hl7v2.model.Message;
+import ca.uhn.hl7v2.protocol.MetadataKeys;
+import ca.uhn.hl7v2.protocol.ReceivingApplication;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A receiving system (a LIS or EHR interface) on a loopback MLLP port, for the outbound ORU^R01 tests: it
+ * records every message and acknowledges it AA, except the first delivery of a message containing one of
+ * the marked texts, which it answers AE (to show retries). One per test JVM, started before the shared
+ * server context ({@link V2TestReceiverInitializer}) because the server's configuration names its port.
+ */
+final class TestMllpReceiver implements ReceivingApplication<Message> {
+
+	private static TestMllpReceiver shared;
+
+	final List<String> received = new CopyOnWriteArrayList<>();
+	private final Set<String> refuseOnce = ConcurrentHashMap.newKeySet();
+	private final HapiContext hapi = V2Hapi.parsingContext();
+	private final MllpServer server;
+
+	private TestMllpReceiver() {
+		server = MllpServer.start("127.0.0.1", 0, "test-receiver", this, (incoming, metadata, outgoing, e) -> outgoing);
+	}
+
+	static synchronized TestMllpReceiver shared() {
+		if (shared == null) {
+			shared = new TestMllpReceiver();
+		}
+		return shared;
+	}
+
+	int port() {
+		return server.port();
+	}
+
+	/** The first message containing this text is answered AE; its retry AA. */
+	void refuseFirstDeliveryOf(String text) {
+		refuseOnce.add(text);
+	}
+
+	/** Messages received so far that contain the text (e.g. a test's own placer number). */
+	List<String> containing(String text) {
+		return received.stream().filter(m -> m.contains(text)).toList();
+	}
+
+	@Override
+	public Message processMessage(Message message, Map<String, Object> metadata) throws HL7Exception {
+		String raw = (String) metadata.get(MetadataKeys.IN_RAW_MESSAGE);
+		received.add(raw);
+		boolean refuse = refuseOnce.removeIf(raw::contains);
+		try {
+			return hapi.getPipeParser().parse(raw).generateACK(refuse ? AcknowledgmentCode.AE : AcknowledgmentCode.AA,
+					refuse ? new HL7Exception("test receiver refuses the first delivery") : null);
+		} catch (IOException e) {
+			throw new HL7Exception(e);
+		}
+	}
+
+	@Override
+	public boolean canProcess(Message message) {
+		return true;
+	}
+}

@@ -1,0 +1,135 @@
+package org.bonemarrow.server.v2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.hl7v2.util.Terser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bonemarrow.server.support.FhirServerTest;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Task;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every message of {@code sample-bundles/v2/manifest.json}, sent over a real MLLP socket and over
+ * {@code POST /hl7v2}, each time with fresh identifiers (after the messages it requires, e.g. the order a
+ * report is for): the ACK is the manifest's (MSA-1, MSA-2 = MSH-10, ERR-3, ERR-2, ERR-8) and the FHIR it
+ * leaves is what a FHIR client's post would leave (the patient by MRN, the order by placer number, the
+ * adapter's Procedure and Task, the report basedOn the order with its results and specimens). A refused
+ * message stores nothing: no resource of any exam type is added.
+ */
+@FhirServerTest
+class V2ManifestTest extends V2TestBase {
+
+	private static final List<String> COUNTED = List.of(
+			"Patient", "ServiceRequest", "Procedure", "Task", "Specimen", "Observation", "DiagnosticReport");
+
+	static Stream<Arguments> manifest() throws IOException {
+		JsonNode entries = new ObjectMapper().readTree(V2Samples.DIR.resolve("manifest.json").toFile());
+		List<Arguments> out = new ArrayList<>();
+		for (JsonNode e : entries) {
+			for (Transport t : Transport.values()) {
+				out.add(Arguments.of(e.get("file").asText(), t, e));
+			}
+		}
+		return out.stream();
+	}
+
+	@ParameterizedTest(name = "{0} over {1}")
+	@MethodSource("manifest")
+	void answeredAndStoredAsTheManifestSays(String file, Transport transport, JsonNode entry) throws Exception {
+		String suffix = V2Samples.newSuffix();
+		for (JsonNode required : entry.path("requires")) {
+			assertAa(send(transport, required.get("role").asText(), V2Samples.unique(required.get("file").asText(), suffix)));
+		}
+		boolean refused = entry.get("expect").has("errorCode");
+		Map<String, Integer> before = refused ? counts() : Map.of();
+		String message = V2Samples.unique(file, suffix);
+
+		String ackEr7 = send(transport, entry.get("role").asText(), message);
+
+		JsonNode expect = entry.get("expect");
+		Terser ack = ack(ackEr7);
+		assertThat(ack.get("/MSA-1")).as("MSA-1 (ERR-8: %s)", ack.get("/ERR-8")).isEqualTo(expect.get("ack").asText());
+		assertThat(ack.get("/MSA-2")).isEqualTo(new Terser(V2Samples.parse(message)).get("/MSH-10"));
+		assertThat(ack.get("/MSH-9-1")).isEqualTo("ACK");
+		if (expect.has("errorCode")) {
+			assertThat(ack.get("/ERR-3-1")).isEqualTo(expect.get("errorCode").asText());
+			assertThat(ack.get("/ERR-3-3")).isEqualTo("HL70357");
+			assertThat(ack.get("/ERR-4")).isEqualTo("E");
+			assertThat(ack.get("/ERR-8")).contains(expect.get("errContains").asText());
+			if (expect.has("location")) {
+				String[] location = expect.get("location").asText().split("-");
+				assertThat(ack.get("/ERR-2-1")).isEqualTo(location[0]);
+				assertThat(ack.get("/ERR-2-3")).isEqualTo(location[1]);
+			}
+			assertThat(counts()).as("nothing stored for a refused message").isEqualTo(before);
+		} else {
+			assertThat(ack.getSegment("/ERR").isEmpty()).isTrue();
+		}
+		if (entry.has("then")) {
+			assertStored(entry.get("then"), suffix);
+		}
+	}
+
+	private void assertStored(JsonNode then, String suffix) {
+		String mrn = V2Samples.id(then.get("patient").asText(), suffix);
+		List<Patient> patients = byIdentifier(Patient.class, V2Codes.MRN_SYSTEM, mrn);
+		assertThat(patients).as("patients with MRN %s", mrn).hasSize(1);
+		String patientId = patients.get(0).getIdElement().toUnqualifiedVersionless().getValue();
+
+		List<ServiceRequest> orders = byIdentifier(ServiceRequest.class, V2Codes.PLACER_SYSTEM,
+				V2Samples.id(then.get("order").asText(), suffix));
+		assertThat(orders).hasSize(1);
+		ServiceRequest order = orders.get(0);
+		String orderId = order.getIdElement().toUnqualifiedVersionless().getValue();
+		assertThat(order.getSubject().getReference()).isEqualTo(patientId);
+		assertThat(order.getStatus().toCode()).isEqualTo(then.get("orderStatus").asText());
+		assertThat(order.getMeta().getProfile()).extracting(p -> p.getValue()).contains(OrderMessageMapper.ORDER_PROFILE);
+
+		List<Task> tasks = search(Task.class, "focus=" + orderId);
+		assertThat(tasks).as("one fulfilment Task, made by the adapter").hasSize(1);
+		assertThat(tasks.get(0).getStatus().toCode()).isEqualTo(then.get("taskStatus").asText());
+		List<Procedure> procedures = search(Procedure.class, "based-on=" + orderId);
+		assertThat(procedures).as("one Procedure, made by the adapter").hasSize(1);
+		if (then.has("procedureStatus")) {
+			assertThat(procedures.get(0).getStatus().toCode()).isEqualTo(then.get("procedureStatus").asText());
+		}
+		if (then.has("report")) {
+			List<DiagnosticReport> reports = byIdentifier(DiagnosticReport.class, V2Codes.FILLER_SYSTEM,
+					V2Samples.id(then.get("report").asText(), suffix));
+			assertThat(reports).hasSize(1);
+			DiagnosticReport report = reports.get(0);
+			assertThat(report.getStatus().toCode()).isEqualTo(then.get("reportStatus").asText());
+			assertThat(report.getBasedOnFirstRep().getReference()).isEqualTo(orderId);
+			assertThat(report.getSubject().getReference()).isEqualTo(patientId);
+			assertThat(report.getResult()).hasSize(then.get("observations").asInt());
+			assertThat(report.getSpecimen()).hasSize(then.get("specimens").asInt());
+			assertThat(search(DiagnosticReport.class, "based-on=" + orderId)).hasSize(1);
+			List<Observation> observations = search(Observation.class, "based-on=" + orderId);
+			assertThat(observations).hasSize(then.get("observations").asInt())
+					.allSatisfy(o -> assertThat(o.getSubject().getReference()).isEqualTo(patientId));
+			assertThat(tasks.get(0).getOutput()).as("the Task's output is the report").isNotEmpty();
+		}
+	}
+
+	private Map<String, Integer> counts() {
+		Map<String, Integer> out = new LinkedHashMap<>();
+		for (String type : COUNTED) {
+			out.put(type, bundle(fhir().get("/" + type + "?_summary=count")).getTotal());
+		}
+		return out;
+	}
+}
