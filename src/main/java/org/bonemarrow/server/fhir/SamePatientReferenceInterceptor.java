@@ -43,12 +43,15 @@ public class SamePatientReferenceInterceptor {
 		jpaInterceptors.registerInterceptor(this);
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	/** Before the workflow rules (order 0): a cross-patient reference is a security refusal, not a workflow one. */
+	static final int BEFORE_WORKFLOW_RULES = -100;
+
+	@Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = BEFORE_WORKFLOW_RULES)
 	public void created(IBaseResource resource) {
 		check(resource);
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	@Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = BEFORE_WORKFLOW_RULES)
 	public void updated(IBaseResource previous, IBaseResource resource) {
 		check(resource);
 	}
