@@ -1,6 +1,7 @@
 package org.bonemarrow.server.config;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
 import org.bonemarrow.server.security.audit.AuditContext;
 import org.bonemarrow.server.security.audit.AuditTrail;
@@ -21,8 +22,8 @@ import org.springframework.context.annotation.Configuration;
 public class AuditConfig {
 
 	@Bean
-	AuditTrail auditTrail(DaoRegistry daos) {
-		return new AuditTrail(daos);
+	AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions) {
+		return new AuditTrail(daos, transactions);
 	}
 
 	@Bean
