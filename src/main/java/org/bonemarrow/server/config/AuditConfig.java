@@ -1,9 +1,12 @@
 package org.bonemarrow.server.config;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
 import org.bonemarrow.server.security.audit.AuditContext;
+import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
 import org.bonemarrow.server.security.audit.AuditTrail;
 import org.bonemarrow.server.security.audit.EmptySearchAudit;
 import org.bonemarrow.server.security.audit.FailedInteractionAudit;
@@ -24,6 +27,14 @@ public class AuditConfig {
 	@Bean
 	AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions) {
 		return new AuditTrail(daos, transactions);
+	}
+
+	/** On HAPI's JPA interceptor service: the subscription submitter's hooks are called there. */
+	@Bean
+	AuditEventsNotSubscribable auditEventsNotSubscribable(FhirContext fhirContext, IInterceptorService jpaInterceptors) {
+		AuditEventsNotSubscribable interceptor = new AuditEventsNotSubscribable(fhirContext);
+		jpaInterceptors.registerInterceptor(interceptor);
+		return interceptor;
 	}
 
 	@Bean

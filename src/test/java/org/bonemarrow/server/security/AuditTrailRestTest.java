@@ -3,10 +3,12 @@ package org.bonemarrow.server.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
 import org.bonemarrow.server.adapter.OrderCreatesProcedureAndTask;
+import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
 import org.bonemarrow.server.support.FhirServerTest;
 import org.bonemarrow.server.support.Fixtures;
 import org.bonemarrow.server.support.RestTestBase;
@@ -14,6 +16,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Every interaction leaves an AuditEvent: who (the OAuth client), what (the resource), which action,
@@ -21,6 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 @FhirServerTest
 class AuditTrailRestTest extends RestTestBase {
+
+	@Autowired
+	private IInterceptorService jpaInterceptors;
 
 	@Test
 	void aCreateIsAuditedWithClientActionAndSuccess() {
@@ -74,6 +80,12 @@ class AuditTrailRestTest extends RestTestBase {
 		AuditEvent created = awaitEvents("entity=" + task + "&action=C").get(0);
 		assertThat(created.getAgent()).extracting(a -> a.getName())
 				.contains("ehr", "adapter:" + OrderCreatesProcedureAndTask.RULE);
+	}
+
+	@Test
+	void auditEventsAreWithheldFromSubscriptionMatching() {
+		// The hook itself: AuditEventsNotSubscribableTest. Here: it is where the subscription submitter asks.
+		assertThat(jpaInterceptors.getAllRegisteredInterceptors()).hasAtLeastOneElementOfType(AuditEventsNotSubscribable.class);
 	}
 
 	@Test
