@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
+import jakarta.persistence.EntityManager;
 import org.bonemarrow.server.security.audit.AuditContext;
 import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
 import org.bonemarrow.server.security.audit.AuditTrail;
@@ -25,8 +26,8 @@ import org.springframework.context.annotation.Configuration;
 public class AuditConfig {
 
 	@Bean
-	AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions) {
-		return new AuditTrail(daos, transactions);
+	AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, EntityManager entityManager) {
+		return new AuditTrail(daos, transactions, entityManager);
 	}
 
 	/** On HAPI's JPA interceptor service: the subscription submitter's hooks are called there. */

@@ -5,6 +5,8 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -42,20 +44,22 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
 	/** Events per database transaction at most: bounds the transaction's size and lock time. */
-	static final int MAX_BATCH = 200;
+	public static final int MAX_BATCH = 50;
 	private static final int QUEUE_CAPACITY = 10_000;
 
 	private final IFhirResourceDao<AuditEvent> dao;
 	private final IHapiTransactionService transactions;
+	private final EntityManager entityManager;
 	private final BlockingQueue<AuditEvent> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
 	/** Handed over but not yet stored (or given up on): queued plus the batch being written. */
 	private final AtomicInteger pending = new AtomicInteger();
 	private volatile boolean stopping;
 	private final Thread writer;
 
-	public AuditTrail(DaoRegistry daos, IHapiTransactionService transactions) {
+	public AuditTrail(DaoRegistry daos, IHapiTransactionService transactions, EntityManager entityManager) {
 		this.dao = daos.getResourceDao(AuditEvent.class);
 		this.transactions = transactions;
+		this.entityManager = entityManager;
 		this.writer = new Thread(this::writeLoop, "audit-writer");
 		this.writer.setDaemon(true);
 		this.writer.start();
@@ -120,6 +124,12 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 		}
 		try {
 			transactions.withSystemRequest().execute(() -> {
+				// Each create resolves the event's references with a query, and Hibernate's default AUTO mode
+				// dirty-checks everything the transaction holds before every query: a batch's cost grew with its
+				// square (JFR: 60-80% of the writer's time). The events never reference one another and only
+				// point at resources committed earlier, so nothing here needs to see the batch's own unflushed
+				// rows; they are all written once, at commit. (A batch that fails there is retried one by one.)
+				entityManager.setFlushMode(FlushModeType.COMMIT);
 				for (AuditEvent event : batch) {
 					dao.create(event, new SystemRequestDetails());
 				}
