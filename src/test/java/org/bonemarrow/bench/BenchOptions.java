@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -24,10 +25,12 @@ import java.util.OptionalLong;
  * @param serverArgs    extra Spring arguments for every child server
  * @param maxMinutes    per mode: after this, no new request is started
  * @param workDir       where child servers keep their data folders and logs
+ * @param clientsFile   with --url: the server's security/clients.json, to authenticate as its ehr, lab
+ *                      and integration clients; absent: no Authorization header (a server without security)
  */
 record BenchOptions(String url, int exams, int clients, int searches, long seed, int warmup, OptionalLong pid,
 		boolean startServer, List<String> modes, List<String> serverJvmArgs, List<String> serverArgs,
-		int maxMinutes, Path workDir) {
+		int maxMinutes, Path workDir, Optional<Path> clientsFile) {
 
 	static BenchOptions parse(String[] args) {
 		Map<String, String> o = new HashMap<>();
@@ -57,7 +60,8 @@ record BenchOptions(String url, int exams, int clients, int searches, long seed,
 				words(o.getOrDefault("server-jvm-args", "-Xmx512m"), " "),
 				words(o.getOrDefault("server-args", ""), " "),
 				bounded(o, "max-minutes", 20, 1, 120),
-				Path.of(o.getOrDefault("work-dir", "target/bench")).toAbsolutePath());
+				Path.of(o.getOrDefault("work-dir", "target/bench")).toAbsolutePath(),
+				Optional.ofNullable(o.get("clients-file")).map(Path::of));
 	}
 
 	private static int bounded(Map<String, String> o, String name, int dflt, int min, int max) {

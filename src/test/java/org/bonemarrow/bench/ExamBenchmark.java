@@ -37,7 +37,8 @@ public final class ExamBenchmark {
 				results.add(runChild(o, mode, warmup, exams, out));
 			}
 		} else {
-			Workload w = run(new FhirHttp(o.url()), o, warmup, exams, out);
+			BenchTokens tokens = o.clientsFile().map(f -> new BenchTokens(o.url(), f)).orElse(null);
+			Workload w = run(new FhirHttp(o.url(), tokens), o, warmup, exams, out);
 			results.add(new ModeResult("server", w, new ResidentMemory(o.pid()).describe(), Double.NaN, Double.NaN, Double.NaN));
 		}
 		out.println();
@@ -55,7 +56,11 @@ public final class ExamBenchmark {
 			Thread reaper = new Thread(server.process::destroyForcibly);
 			Runtime.getRuntime().addShutdownHook(reaper);
 			out.printf(Locale.ROOT, "[%s] ready in %.1f s on port %d%n", mode, server.startupSeconds, server.port);
-			Workload w = run(new FhirHttp(server.fhirBase()), o, warmup, exams, out);
+			// As real clients: the EHR, lab and integration engine each with its own client's token, the
+			// credentials from the file the server wrote on its first start. Stock mode has no security.
+			BenchTokens tokens = ServerMode.secured(mode)
+					? new BenchTokens(server.fhirBase(), server.dataDir.resolve("security/clients.json")) : null;
+			Workload w = run(new FhirHttp(server.fhirBase(), tokens), o, warmup, exams, out);
 			String memory = new ResidentMemory(OptionalLong.of(server.process.pid())).describe();
 			double afterRun = ChildServer.sizeOf(server.dataDir) / 1048576.0;
 			server.stop();

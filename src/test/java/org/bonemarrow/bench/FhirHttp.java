@@ -20,13 +20,19 @@ final class FhirHttp {
 
 	private final HttpClient client;
 	private final String base;
+	/** Null: no Authorization header (stock mode, a server without security). */
+	private final BenchTokens tokens;
 
-	FhirHttp(String base) {
+	/**
+	 * @param tokens the clients' tokens, or null to send no Authorization header (stock mode)
+	 */
+	FhirHttp(String base, BenchTokens tokens) {
 		String host = URI.create(base).getHost();
 		if (!("localhost".equals(host) || host.startsWith("127.") || "[::1]".equals(host) || "::1".equals(host))) {
 			throw new IllegalArgumentException("the benchmark only targets loopback addresses, not " + host);
 		}
 		this.base = base;
+		this.tokens = tokens;
 		// HTTP/1.1: no h2c upgrade attempt on every new connection.
 		this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
 				.connectTimeout(Duration.ofSeconds(10)).build();
@@ -39,17 +45,23 @@ final class FhirHttp {
 		}
 	}
 
-	Answer postTransaction(String bundleJson) {
+	/** A transaction as client {@code clientId} (e.g. the EHR's order, the lab's report). */
+	Answer postTransaction(String bundleJson, String clientId) {
 		return send(HttpRequest.newBuilder(URI.create(base))
 				.header("Content-Type", "application/fhir+json")
-				.POST(HttpRequest.BodyPublishers.ofString(bundleJson)));
+				.POST(HttpRequest.BodyPublishers.ofString(bundleJson)), clientId);
 	}
 
-	Answer get(String pathAndQuery) {
-		return send(HttpRequest.newBuilder(URI.create(base + "/" + pathAndQuery)).GET());
+	Answer get(String pathAndQuery, String clientId) {
+		return send(HttpRequest.newBuilder(URI.create(base + "/" + pathAndQuery)).GET(), clientId);
 	}
 
-	private Answer send(HttpRequest.Builder request) {
+	private Answer send(HttpRequest.Builder request, String clientId) {
+		// The token comes from the cache (or the token endpoint) before the clock starts: latency is the
+		// FHIR call's alone, as for a real client that reuses its token.
+		if (tokens != null) {
+			request.header("Authorization", "Bearer " + tokens.token(clientId));
+		}
 		long start = System.nanoTime();
 		try {
 			HttpResponse<byte[]> r = client.send(request.header("Accept", "application/fhir+json").timeout(TIMEOUT).build(),

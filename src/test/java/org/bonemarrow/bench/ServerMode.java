@@ -9,6 +9,11 @@ final class ServerMode {
 
 	private ServerMode() {}
 
+	/** Stock mode has no security (no tokens, no audit); every other mode needs bearer tokens. */
+	static boolean secured(String mode) {
+		return !"stock".equals(mode);
+	}
+
 	static List<String> argsOf(String mode) {
 		return switch (mode) {
 			// Validation and adapter on: what a hospital runs.

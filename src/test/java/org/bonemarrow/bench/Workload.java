@@ -65,7 +65,7 @@ final class Workload {
 	}
 
 	private void postExam(GeneratedExam exam, Map<String, Latencies> into, boolean count) {
-		FhirHttp.Answer order = http.postTransaction(exam.orderJson());
+		FhirHttp.Answer order = http.postTransaction(exam.orderJson(), BenchTokens.EHR);
 		if (!order.ok()) {
 			into.get(ORDER_TX).error();
 			return;
@@ -77,7 +77,7 @@ final class Workload {
 		for (Map.Entry<String, String> e : ids.entrySet()) {
 			lab = lab.replace("\"" + e.getKey() + "\"", "\"" + e.getValue() + "\"");
 		}
-		FhirHttp.Answer report = http.postTransaction(lab);
+		FhirHttp.Answer report = http.postTransaction(lab, BenchTokens.LAB);
 		if (!report.ok()) {
 			into.get(LAB_TX).error();
 			return;
@@ -125,7 +125,7 @@ final class Workload {
 	}
 
 	private void timed(String op, String query) {
-		FhirHttp.Answer a = http.get(query);
+		FhirHttp.Answer a = http.get(query, BenchTokens.INTEGRATION);
 		if (a.ok()) {
 			latencies.get(op).ok(a.nanos(), a.body().path("entry").isEmpty());
 		} else {

@@ -1,8 +1,13 @@
 package org.bonemarrow.server.config;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
+import jakarta.persistence.EntityManager;
 import org.bonemarrow.server.security.audit.AuditContext;
+import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
 import org.bonemarrow.server.security.audit.AuditTrail;
 import org.bonemarrow.server.security.audit.EmptySearchAudit;
 import org.bonemarrow.server.security.audit.FailedInteractionAudit;
@@ -21,8 +26,16 @@ import org.springframework.context.annotation.Configuration;
 public class AuditConfig {
 
 	@Bean
-	AuditTrail auditTrail(DaoRegistry daos) {
-		return new AuditTrail(daos);
+	AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, EntityManager entityManager) {
+		return new AuditTrail(daos, transactions, entityManager);
+	}
+
+	/** On HAPI's JPA interceptor service: the subscription submitter's hooks are called there. */
+	@Bean
+	AuditEventsNotSubscribable auditEventsNotSubscribable(FhirContext fhirContext, IInterceptorService jpaInterceptors) {
+		AuditEventsNotSubscribable interceptor = new AuditEventsNotSubscribable(fhirContext);
+		jpaInterceptors.registerInterceptor(interceptor);
+		return interceptor;
 	}
 
 	@Bean

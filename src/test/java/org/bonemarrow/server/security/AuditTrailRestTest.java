@@ -3,10 +3,14 @@ package org.bonemarrow.server.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
 import org.bonemarrow.server.adapter.OrderCreatesProcedureAndTask;
+import org.bonemarrow.server.security.audit.AuditEvents;
+import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
+import org.bonemarrow.server.security.audit.AuditTrail;
 import org.bonemarrow.server.support.FhirServerTest;
 import org.bonemarrow.server.support.Fixtures;
 import org.bonemarrow.server.support.RestTestBase;
@@ -14,6 +18,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Every interaction leaves an AuditEvent: who (the OAuth client), what (the resource), which action,
@@ -21,6 +26,11 @@ import org.junit.jupiter.api.Test;
  */
 @FhirServerTest
 class AuditTrailRestTest extends RestTestBase {
+
+	@Autowired
+	private IInterceptorService jpaInterceptors;
+	@Autowired
+	private AuditTrail auditTrail;
 
 	@Test
 	void aCreateIsAuditedWithClientActionAndSuccess() {
@@ -74,6 +84,27 @@ class AuditTrailRestTest extends RestTestBase {
 		AuditEvent created = awaitEvents("entity=" + task + "&action=C").get(0);
 		assertThat(created.getAgent()).extracting(a -> a.getName())
 				.contains("ehr", "adapter:" + OrderCreatesProcedureAndTask.RULE);
+	}
+
+	@Test
+	void aBurstOfEventsIsStoredWhole_inBatches() {
+		// More events at once than one batch holds, each referring to a stored resource (so each create
+		// resolves a reference while the batch's earlier events are still unflushed): every one is stored.
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		String client = Fixtures.unique("burst");
+		int count = AuditTrail.MAX_BATCH * 2 + 7;
+		for (int i = 0; i < count; i++) {
+			auditTrail.recordAuditEvent(AuditEvents.failed(client, null, patient, 400, null));
+		}
+		await("burst stored").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(auditTrail::idle);
+		assertThat(events("agent-name=" + client + "&_count=" + (count + 10))).hasSize(count)
+				.allSatisfy(e -> assertThat(e.getEntityFirstRep().getWhat().getReference()).isEqualTo(patient));
+	}
+
+	@Test
+	void auditEventsAreWithheldFromSubscriptionMatching() {
+		// The hook itself: AuditEventsNotSubscribableTest. Here: it is where the subscription submitter asks.
+		assertThat(jpaInterceptors.getAllRegisteredInterceptors()).hasAtLeastOneElementOfType(AuditEventsNotSubscribable.class);
 	}
 
 	@Test
