@@ -428,25 +428,8 @@ public final class ResultMessageMapper {
 	}
 
 	private static Reference interpreter(CNN cnn) {
-		String id = V2Fields.text(cnn.getIDNumber());
-		List<String> parts = new ArrayList<>();
-		for (String p : new String[] {V2Fields.text(cnn.getPrefixEgDR()), V2Fields.text(cnn.getGivenName()),
-				V2Fields.text(cnn.getFamilyName())}) {
-			if (p != null) {
-				parts.add(p);
-			}
-		}
-		if (id == null && parts.isEmpty()) {
-			return null;
-		}
-		Reference ref = new Reference().setType("Practitioner");
-		if (id != null) {
-			ref.setIdentifier(new Identifier().setSystem(V2Codes.PRACTITIONER_SYSTEM).setValue(id));
-		}
-		if (!parts.isEmpty()) {
-			ref.setDisplay(String.join(" ", parts));
-		}
-		return ref;
+		return V2Fields.practitioner(V2Fields.text(cnn.getIDNumber()), V2Fields.text(cnn.getPrefixEgDR()),
+				V2Fields.text(cnn.getGivenName()), V2Fields.text(cnn.getFamilyName()));
 	}
 
 	/** HL7 table 0123 to DiagnosticReport.status (IG ConceptMap for table 0123). */

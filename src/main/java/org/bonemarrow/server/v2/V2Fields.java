@@ -98,10 +98,14 @@ public final class V2Fields {
 	 * practitioner system and the name as display. No Practitioner record is created for it.
 	 */
 	public static Reference practitioner(XCN xcn) {
-		String id = text(xcn.getIDNumber());
+		return practitioner(text(xcn.getIDNumber()),
+				text(xcn.getPrefixEgDR()), text(xcn.getGivenName()), text(xcn.getFamilyName().getSurname()));
+	}
+
+	/** The same from an id and name parts (null parts skipped); null when there is neither. */
+	public static Reference practitioner(String id, String... nameParts) {
 		List<String> parts = new ArrayList<>();
-		for (String p : new String[] {text(xcn.getPrefixEgDR()), text(xcn.getGivenName()),
-				text(xcn.getFamilyName().getSurname())}) {
+		for (String p : nameParts) {
 			if (p != null) {
 				parts.add(p);
 			}
