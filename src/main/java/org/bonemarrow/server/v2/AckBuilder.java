@@ -27,26 +27,16 @@ public final class AckBuilder {
 
 	/** AA: the message was stored. */
 	public static String accept(V2Header header) {
-		try {
-			return header.headerOnly().generateACK(AcknowledgmentCode.AA, null).encode();
-		} catch (HL7Exception e) {
-			throw new IllegalStateException("Could not encode an ACK", e);
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
+		return encoded(() -> header.headerOnly().generateACK(AcknowledgmentCode.AA, null));
 	}
 
 	/** AE or AR with one ERR segment, as the rejection says. */
 	public static String error(V2Header header, V2Rejection rejection) {
-		try {
+		return encoded(() -> {
 			Message ack = header.headerOnly().generateACK(rejection.acknowledgment(), toHl7Exception(rejection));
 			fillErr(ack, rejection);
-			return ack.encode();
-		} catch (HL7Exception e) {
-			throw new IllegalStateException("Could not encode an ACK", e);
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
+			return ack;
+		});
 	}
 
 	/**
@@ -54,7 +44,7 @@ public final class AckBuilder {
 	 * address, so MSA-2 and MSH-5/6 stay empty.
 	 */
 	public static String unreadable(HapiContext hapi, String userMessage) {
-		try {
+		return encoded(() -> {
 			ACK ack = new ACK();
 			ack.setParser(hapi.getPipeParser());
 			ack.initQuickstart("ACK", null, "P");
@@ -64,7 +54,19 @@ public final class AckBuilder {
 			V2Rejection rejection = V2Rejection.reject(ErrorCode.SEGMENT_SEQUENCE_ERROR, "MSH", 0, userMessage);
 			toHl7Exception(rejection).populateResponse(ack, AcknowledgmentCode.AR, 0);
 			fillErr(ack, rejection);
-			return ack.encode();
+			return ack;
+		});
+	}
+
+	/** An ACK built by HAPI's v2 library, or the code that builds it: the one place its checked exceptions end. */
+	@FunctionalInterface
+	private interface AckSource {
+		Message build() throws HL7Exception, IOException;
+	}
+
+	private static String encoded(AckSource source) {
+		try {
+			return source.build().encode();
 		} catch (HL7Exception e) {
 			throw new IllegalStateException("Could not encode an ACK", e);
 		} catch (IOException e) {
