@@ -16,7 +16,9 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>HAPI's default 60 s reuse of identical search results
  *       ({@code bonemarrow.fhir.search-cache-reuse-millis=60000});</li>
  *   <li>no authentication, authorization or audit trail ({@code bonemarrow.security.enabled=false}), as a
- *       stock HAPI server has none.</li>
+ *       stock HAPI server has none;</li>
+ *   <li>HAPI queues every stored resource for subscription matching, as it does by default
+ *       ({@code bonemarrow.notifications.skip-unsubscribed-types=false}).</li>
  * </ul>
  * The profile package is still loaded (its {@code Specimen?request=} search parameter is needed by the
  * same searches), and the read-only {@code $exam-summary} operation stays. Not for production.
@@ -35,6 +37,7 @@ public class StockModeEnvironment implements EnvironmentPostProcessor {
 				"bonemarrow.validation.enabled", "false",
 				"bonemarrow.adapter.enabled", "false",
 				"bonemarrow.fhir.search-cache-reuse-millis", "60000",
-				"bonemarrow.security.enabled", "false")));
+				"bonemarrow.security.enabled", "false",
+				"bonemarrow.notifications.skip-unsubscribed-types", "false")));
 	}
 }

@@ -1,10 +1,15 @@
 package org.bonemarrow.server.config;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import org.bonemarrow.server.fhir.UnsubscribedChangesSkipMatching;
 import org.hl7.fhir.dstu2.model.Subscription;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -40,5 +45,19 @@ public class SubscriptionConfig {
 		return details -> {
 			throw new UnsupportedOperationException("E-mail subscriptions are not supported by this server");
 		};
+	}
+
+	/**
+	 * On HAPI's JPA interceptor service, where the subscription submitter asks before it queues a change.
+	 * Off in stock mode, which keeps HAPI's queue-everything default.
+	 */
+	@Bean
+	@ConditionalOnProperty(name = "bonemarrow.notifications.skip-unsubscribed-types", havingValue = "true",
+			matchIfMissing = true)
+	public UnsubscribedChangesSkipMatching unsubscribedChangesSkipMatching(FhirContext fhirContext,
+			SubscriptionRegistry registry, IInterceptorService jpaInterceptors) {
+		UnsubscribedChangesSkipMatching interceptor = new UnsubscribedChangesSkipMatching(fhirContext, registry);
+		jpaInterceptors.registerInterceptor(interceptor);
+		return interceptor;
 	}
 }
