@@ -76,6 +76,28 @@ class AuditTrailRestTest extends RestTestBase {
 	}
 
 	@Test
+	void aTransactionIsOneEventOfTheClient_namingEveryResourceItWrote() {
+		Response r = fhirAs("department").body(json(Fixtures.examTransaction(Fixtures.unique("MRN"), Fixtures.unique("PO"))))
+				.post("/");
+		r.then().statusCode(200);
+		List<String> written = bundle(r).getEntry().stream()
+				.map(e -> e.getResponse().getLocation().replaceAll("/_history/.*", "")).toList();
+		assertThat(written).hasSize(7);
+
+		String observation = written.stream().filter(id -> id.startsWith("Observation/")).findFirst().orElseThrow();
+		List<AuditEvent> events = awaitEvents("entity=" + observation + "&action=C&agent-name=department");
+		assertThat(events).hasSize(1);
+		assertThat(events.get(0).getEntity()).filteredOn(e -> e.getWhat().hasReference())
+				.extracting(e -> e.getWhat().getReference().replaceAll("/_history/.*", "")).containsAll(written);
+		// The same single event is what a search by any other resource of the Bundle finds (beside the adapter's
+		// own event for what its rules wrote about the order, which names the rule as a second agent).
+		String order = written.stream().filter(id -> id.startsWith("ServiceRequest/")).findFirst().orElseThrow();
+		assertThat(events("entity=" + order + "&action=C&agent-name=department"))
+				.filteredOn(e -> e.getAgent().stream().noneMatch(a -> a.getName() != null && a.getName().startsWith("adapter:")))
+				.extracting(e -> e.getIdElement().getIdPart()).containsExactly(events.get(0).getIdElement().getIdPart());
+	}
+
+	@Test
 	void theAdaptersWritesAreAuditedWithTheRuleAsAgent() {
 		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
 		String order = createAs("ehr", Fixtures.order(Fixtures.unique("PO"), patient));

@@ -27,6 +27,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  *   <li>An event raised inside a database transaction (a create, update, delete, and the adapter's writes
  *       within it) is queued only after that transaction commits: a rolled-back write is recorded as the
  *       failure it was ({@link FailedInteractionAudit}), never as a success.</li>
+ *   <li>A transaction's events are stored as one AuditEvent per interaction and writer, naming every
+ *       resource written ({@link AuditEvents#onePerInteraction}): a transaction Bundle of an exam is one or
+ *       two events of the client plus one per adapter rule, not one per resource.</li>
  *   <li>Writes made by the workflow adapter carry the rule as a second agent.</li>
  *   <li>One writer thread stores whatever has queued up since its last write in <em>one</em> database
  *       transaction (up to {@value #MAX_BATCH} events). An exam raises a few dozen events; one commit per
@@ -70,14 +73,41 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 		AuditEvents.nameAgents(event);
 		AdapterWriter.currentRule().ifPresent(rule -> AuditEvents.addAdapterAgent(event, rule));
 		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCommit() {
-					enqueue(event);
-				}
-			});
+			eventsOfThisTransaction().events.add(event);
 		} else {
 			enqueue(event);
+		}
+	}
+
+	/**
+	 * The events raised so far in the current database transaction. Looked up among the transaction's own
+	 * synchronizations, so a transaction suspended for an inner one keeps its events apart from the inner's.
+	 */
+	private OnCommit eventsOfThisTransaction() {
+		for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
+			if (synchronization instanceof OnCommit onCommit && onCommit.trail() == this) {
+				return onCommit;
+			}
+		}
+		OnCommit onCommit = new OnCommit();
+		TransactionSynchronizationManager.registerSynchronization(onCommit);
+		return onCommit;
+	}
+
+	/**
+	 * Queues a transaction's events once it has committed, one per interaction and writer
+	 * ({@link AuditEvents#onePerInteraction}); a rollback drops them (the failure is audited instead).
+	 */
+	private final class OnCommit implements TransactionSynchronization {
+		private final List<AuditEvent> events = new ArrayList<>();
+
+		AuditTrail trail() {
+			return AuditTrail.this;
+		}
+
+		@Override
+		public void afterCommit() {
+			AuditEvents.onePerInteraction(events).forEach(AuditTrail.this::enqueue);
 		}
 	}
 
