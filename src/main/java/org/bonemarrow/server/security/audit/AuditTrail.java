@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -34,8 +35,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  *   <li>One writer thread stores whatever has queued up since its last write in <em>one</em> database
  *       transaction (up to {@value #MAX_BATCH} events). An exam raises a few dozen events; one commit per
  *       event was, with {@code WRITE_DELAY=0}, a file write per event and the largest single cost of
- *       ingest (BENCHMARKS.md). There is no waiting to fill a batch: a lone event is written at once, and
- *       under load the batches grow by themselves while the previous one commits.</li>
+ *       ingest (BENCHMARKS.md). The writer waits at most {@link #LINGER} after the first event for others to
+ *       join it, so an event is stored within a fraction of a second and a batch forms even when events
+ *       trickle in.</li>
  *   <li>If a batch fails, its events are retried one by one, so one bad event cannot take others with it.</li>
  *   <li>When the queue is full the request thread writes its event itself, so audit is slowed down,
  *       never dropped.</li>
@@ -49,6 +51,8 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 	/** Events per database transaction at most: bounds the transaction's size and lock time. */
 	public static final int MAX_BATCH = 50;
 	private static final int QUEUE_CAPACITY = 10_000;
+	/** How long the writer waits for more events before it commits a batch. */
+	static final Duration LINGER = Duration.ofMillis(200);
 
 	private final IFhirResourceDao<AuditEvent> dao;
 	private final IHapiTransactionService transactions;
@@ -132,7 +136,7 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 					continue;
 				}
 				batch.add(first);
-				queue.drainTo(batch, MAX_BATCH - 1);
+				gatherMore(batch);
 				store(batch);
 			} catch (InterruptedException e) {
 				// Only destroy() interrupts, after setting stopping: drain what is left, then end.
@@ -143,6 +147,25 @@ public class AuditTrail implements IBalpAuditEventSink, DisposableBean {
 				pending.addAndGet(-batch.size());
 				batch.clear();
 			}
+		}
+	}
+
+	/**
+	 * Whatever else arrives within {@link #LINGER} of the first event, up to a full batch. Each commit is a
+	 * file write (WRITE_DELAY=0): storing events one by one as they trickle in made the commits half of the
+	 * writer's time (JFR); a short wait lets a batch form. Audit is off the request path, so no caller waits.
+	 */
+	private void gatherMore(List<AuditEvent> batch) throws InterruptedException {
+		long deadline = System.nanoTime() + LINGER.toNanos();
+		queue.drainTo(batch, MAX_BATCH - batch.size());
+		while (batch.size() < MAX_BATCH && !stopping) {
+			long left = deadline - System.nanoTime();
+			AuditEvent next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+			if (next == null) {
+				return;
+			}
+			batch.add(next);
+			queue.drainTo(batch, MAX_BATCH - batch.size());
 		}
 	}
 
