@@ -25,8 +25,9 @@ COPY --from=build /layers/application/ ./
 USER fhir
 # H2 files live here; mount a volume to keep them.
 VOLUME /data
+# C1 only: on 2 cores the C2 compiler slowed start-up and ingest (BENCHMARKS.md, "JVM options").
 ENV BONEMARROW_DATA_DIR=/data \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:TieredStopAtLevel=1"
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=4 \
   CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1

@@ -32,6 +32,12 @@ record BenchOptions(String url, int exams, int clients, int searches, long seed,
 		boolean startServer, List<String> modes, List<String> serverJvmArgs, List<String> serverArgs,
 		int maxMinutes, Path workDir, Optional<Path> clientsFile) {
 
+	/**
+	 * The JVM options the README and the Dockerfile recommend. C1 only: on 2 cores the C2 compiler's threads
+	 * competed with start-up and ingest (BENCHMARKS.md, "JVM options").
+	 */
+	static final String RECOMMENDED_JVM_OPTIONS = "-Xmx512m -XX:TieredStopAtLevel=1";
+
 	static BenchOptions parse(String[] args) {
 		Map<String, String> o = new HashMap<>();
 		for (int i = 0; i < args.length; i++) {
@@ -57,7 +63,7 @@ record BenchOptions(String url, int exams, int clients, int searches, long seed,
 				o.containsKey("pid") ? OptionalLong.of(Long.parseLong(o.get("pid"))) : OptionalLong.empty(),
 				o.containsKey("start-server"),
 				words(o.getOrDefault("modes", String.join(",", ServerMode.NAMES)), ","),
-				words(o.getOrDefault("server-jvm-args", "-Xmx512m"), " "),
+				words(o.getOrDefault("server-jvm-args", RECOMMENDED_JVM_OPTIONS), " "),
 				words(o.getOrDefault("server-args", ""), " "),
 				bounded(o, "max-minutes", 20, 1, 120),
 				Path.of(o.getOrDefault("work-dir", "target/bench")).toAbsolutePath(),
