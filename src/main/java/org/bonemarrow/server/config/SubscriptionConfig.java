@@ -2,14 +2,21 @@ package org.bonemarrow.server.config;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
 import org.bonemarrow.server.fhir.UnsubscribedChangesSkipMatching;
 import org.hl7.fhir.dstu2.model.Subscription;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -59,5 +66,17 @@ public class SubscriptionConfig {
 		UnsubscribedChangesSkipMatching interceptor = new UnsubscribedChangesSkipMatching(fhirContext, registry);
 		jpaInterceptors.registerInterceptor(interceptor);
 		return interceptor;
+	}
+
+	/** Tells the filter, once the server is up, whether any Subscription is waiting to be loaded. */
+	@Bean
+	public ApplicationListener<ApplicationReadyEvent> subscriptionFilterStarted(
+			ObjectProvider<UnsubscribedChangesSkipMatching> filter, DaoRegistry daos) {
+		return ready -> filter.ifAvailable(f -> {
+			SearchParameterMap activeOrRequested = SearchParameterMap.newSynchronous()
+					.add("status", new TokenOrListParam().add("active").add("requested"));
+			activeOrRequested.setCount(1);
+			f.started(!daos.getResourceDao("Subscription").search(activeOrRequested, new SystemRequestDetails()).isEmpty());
+		});
 	}
 }

@@ -29,7 +29,9 @@ import java.util.function.LongSupplier;
  *       topic-based;</li>
  *   <li>Subscription resources themselves (HAPI activates and registers them through this queue);</li>
  *   <li>everything, for {@link #GRACE} after a Subscription changed on this instance: HAPI registers a new
- *       one asynchronously, and a change stored in the meantime must still reach the matcher.</li>
+ *       one asynchronously, and a change stored in the meantime must still reach the matcher;</li>
+ *   <li>everything, for {@link #GRACE} after start-up, while HAPI loads the stored Subscriptions, unless
+ *       the database holds none ({@link #started}).</li>
  * </ul>
  * Another instance's new Subscription reaches this instance's registry through HAPI's periodic refresh; until
  * then HAPI's matcher here would not match it either (docs/scaling.md).
@@ -43,7 +45,10 @@ public class UnsubscribedChangesSkipMatching {
 	private final FhirContext fhirContext;
 	private final SubscriptionRegistry registry;
 	private final LongSupplier clockMillis;
-	private volatile long everythingUntilMillis;
+	/** Until HAPI has loaded the stored Subscriptions into its registry after a start (see {@link #started}). */
+	private volatile long startupUntilMillis;
+	/** Until a Subscription changed here is surely registered. */
+	private volatile long changedUntilMillis;
 
 	public UnsubscribedChangesSkipMatching(FhirContext fhirContext, SubscriptionRegistry registry) {
 		this(fhirContext, registry, System::currentTimeMillis);
@@ -53,18 +58,29 @@ public class UnsubscribedChangesSkipMatching {
 		this.fhirContext = fhirContext;
 		this.registry = registry;
 		this.clockMillis = clockMillis;
-		// A Subscription stored just before a restart may still be on its way into the registry.
-		this.everythingUntilMillis = clockMillis.getAsLong() + GRACE.toMillis();
+		this.startupUntilMillis = clockMillis.getAsLong() + GRACE.toMillis();
+	}
+
+	/**
+	 * Once the server is up: if the database holds no requested or active Subscription, there is nothing for
+	 * HAPI's registry to load, and the start-up grace ends now rather than a minute into the first writes.
+	 * Otherwise it runs its course, since HAPI loads them asynchronously.
+	 */
+	public void started(boolean subscriptionsStored) {
+		if (!subscriptionsStored) {
+			startupUntilMillis = 0;
+		}
 	}
 
 	/** False stops HAPI from queueing (and matching) the change. */
 	@Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
 	public boolean resourceModified(ResourceModifiedMessage message) {
+		long now = clockMillis.getAsLong();
 		if (message.hasResourceType(fhirContext, "Subscription")) {
-			everythingUntilMillis = clockMillis.getAsLong() + GRACE.toMillis();
+			changedUntilMillis = now + GRACE.toMillis();
 			return true;
 		}
-		if (clockMillis.getAsLong() < everythingUntilMillis) {
+		if (now < startupUntilMillis || now < changedUntilMillis) {
 			return true;
 		}
 		return couldMatch(message.getResourceType(fhirContext), registry.getAll());

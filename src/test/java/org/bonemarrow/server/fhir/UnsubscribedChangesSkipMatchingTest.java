@@ -75,8 +75,27 @@ class UnsubscribedChangesSkipMatchingTest {
 	}
 
 	@Test
-	void rightAfterStart_everythingGoesThrough() {
+	void rightAfterStart_everythingGoesThrough_whileStoredSubscriptionsAreLoaded() {
 		UnsubscribedChangesSkipMatching fresh = new UnsubscribedChangesSkipMatching(CTX, registry, now::get);
+		fresh.started(true);
+		assertThat(fresh.resourceModified(message(new Observation(), "Observation/1"))).isTrue();
+		now.addAndGet(UnsubscribedChangesSkipMatching.GRACE.toMillis() + 1);
+		assertThat(fresh.resourceModified(message(new Observation(), "Observation/1"))).isFalse();
+	}
+
+	@Test
+	void withNoSubscriptionStored_theStartupGraceEndsOnceTheServerIsUp() {
+		UnsubscribedChangesSkipMatching fresh = new UnsubscribedChangesSkipMatching(CTX, registry, now::get);
+		assertThat(fresh.resourceModified(message(new Observation(), "Observation/1"))).isTrue();
+		fresh.started(false);
+		assertThat(fresh.resourceModified(message(new Observation(), "Observation/1"))).isFalse();
+	}
+
+	@Test
+	void endingTheStartupGrace_keepsTheGraceOfASubscriptionJustStored() {
+		UnsubscribedChangesSkipMatching fresh = new UnsubscribedChangesSkipMatching(CTX, registry, now::get);
+		fresh.resourceModified(message(new Subscription(), "Subscription/9"));
+		fresh.started(false);
 		assertThat(fresh.resourceModified(message(new Observation(), "Observation/1"))).isTrue();
 	}
 
