@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * HAPI queues every change for matching: a row in its persisted change queue, written after the commit and
  * deleted in a transaction of its own once matched, even when no Subscription exists for the type. Result
  * notifications subscribe to DiagnosticReport (and perhaps Task or ServiceRequest); an exam stores ten to
- * fifteen other resources. The queue and its matching were 15 % of server CPU during exam ingest
+ * fifteen other resources. The queue and its matching were 17 % of server CPU during exam ingest
  * (BENCHMARKS.md).
  * <p>
  * What still goes through, so nothing a subscriber could receive is skipped:
