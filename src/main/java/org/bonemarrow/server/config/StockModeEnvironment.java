@@ -18,7 +18,9 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>no authentication, authorization or audit trail ({@code bonemarrow.security.enabled=false}), as a
  *       stock HAPI server has none;</li>
  *   <li>HAPI queues every stored resource for subscription matching, as it does by default
- *       ({@code bonemarrow.notifications.skip-unsubscribed-types=false}).</li>
+ *       ({@code bonemarrow.notifications.skip-unsubscribed-types=false});</li>
+ *   <li>HAPI's one-query lookup of several resource ids, which H2 answers with a table scan
+ *       ({@code bonemarrow.h2-indexed-id-lookups=false}).</li>
  * </ul>
  * The profile package is still loaded (its {@code Specimen?request=} search parameter is needed by the
  * same searches), and the read-only {@code $exam-summary} operation stays. Not for production.
@@ -38,6 +40,7 @@ public class StockModeEnvironment implements EnvironmentPostProcessor {
 				"bonemarrow.adapter.enabled", "false",
 				"bonemarrow.fhir.search-cache-reuse-millis", "60000",
 				"bonemarrow.security.enabled", "false",
-				"bonemarrow.notifications.skip-unsubscribed-types", "false")));
+				"bonemarrow.notifications.skip-unsubscribed-types", "false",
+				"bonemarrow.h2-indexed-id-lookups", "false")));
 	}
 }

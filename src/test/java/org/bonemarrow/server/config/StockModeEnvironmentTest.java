@@ -18,12 +18,16 @@ class StockModeEnvironmentTest {
 				"bonemarrow.validation.enabled", "true",
 				"bonemarrow.adapter.enabled", "true",
 				"bonemarrow.fhir.search-cache-reuse-millis", "0",
-				"bonemarrow.security.enabled", "true"));
+				"bonemarrow.security.enabled", "true",
+				"bonemarrow.notifications.skip-unsubscribed-types", "true",
+				"bonemarrow.h2-indexed-id-lookups", "true"));
 		new StockModeEnvironment().postProcessEnvironment(env, new SpringApplication());
 		assertThat(env.getProperty("bonemarrow.validation.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.adapter.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.fhir.search-cache-reuse-millis")).isEqualTo("60000");
 		assertThat(env.getProperty("bonemarrow.security.enabled")).isEqualTo("false");
+		assertThat(env.getProperty("bonemarrow.notifications.skip-unsubscribed-types")).isEqualTo("false");
+		assertThat(env.getProperty("bonemarrow.h2-indexed-id-lookups")).isEqualTo("false");
 	}
 
 	@Test
