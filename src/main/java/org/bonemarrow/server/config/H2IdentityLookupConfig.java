@@ -32,8 +32,8 @@ import org.springframework.context.annotation.Configuration;
  * goes through {@link IdHelperService#resolveResourceIdentities}.
  * <p>
  * HAPI defines the bean in {@code JpaConfig#idHelperService()} with no extension point, so its definition
- * is given our instance supplier before any bean is created. {@code bonemarrow.h2-indexed-id-lookups=false} (stock mode)
- * keeps HAPI's.
+ * is given our instance supplier before any bean is created. {@code bonemarrow.h2-indexed-id-lookups=false}
+ * (stock mode) keeps HAPI's.
  */
 @Configuration
 @ConditionalOnExpression("'${spring.datasource.url:}'.startsWith('jdbc:h2:')")
@@ -45,7 +45,7 @@ public class H2IdentityLookupConfig {
 
 	@Bean
 	static BeanDefinitionRegistryPostProcessor oneIdPerLookup() {
-		return registry -> replace(registry);
+		return H2IdentityLookupConfig::supplyOurInstance;
 	}
 
 	/**
@@ -53,7 +53,7 @@ public class H2IdentityLookupConfig {
 	 * under several generic signatures); only the instance it makes is ours. A context without HAPI's JPA
 	 * configuration is left alone.
 	 */
-	static void replace(BeanDefinitionRegistry registry) {
+	static void supplyOurInstance(BeanDefinitionRegistry registry) {
 		if (registry.containsBeanDefinition(HAPI_BEAN_NAME)
 				&& registry.getBeanDefinition(HAPI_BEAN_NAME) instanceof AbstractBeanDefinition hapis) {
 			hapis.setInstanceSupplier(OneIdPerLookupIdHelperService::new);
