@@ -71,7 +71,7 @@ public class H2IdentityLookupConfig {
 			}
 			Map<IIdType, IResourceLookup<JpaPid>> resolved = new HashMap<>(ids.size() * 2);
 			for (IIdType id : ids) {
-				// Keyed by the unqualified versionless id, as HAPI's own answer is, so entries never collide.
+				// Keyed by the versionless id, as HAPI's own answer is: two inputs naming one resource give one entry.
 				resolved.putAll(super.resolveResourceIdentities(partition, List.of(id), mode));
 			}
 			return resolved;
