@@ -32,9 +32,20 @@ public final class ServerProcess implements AutoCloseable {
 	}
 
 	public static ServerProcess start(Path dataDir, Path log, String... extraArgs) throws IOException {
+		return start(dataDir, log, List.of("-Xmx512m"), extraArgs);
+	}
+
+	/**
+	 * @param jvmArgs options for the server's JVM, e.g. a small {@code -Xmx} for the memory-exhaustion tests
+	 * @param extraArgs Spring Boot arguments ({@code --name=value})
+	 */
+	public static ServerProcess start(Path dataDir, Path log, List<String> jvmArgs, String... extraArgs)
+			throws IOException {
 		int port = freePort();
 		String java = ProcessHandle.current().info().command().orElse("java");
-		List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+		List<String> cmd = new ArrayList<>(List.of(java));
+		cmd.addAll(jvmArgs);
+		cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
 				BoneMarrowServerApplication.class.getName(),
 				"--server.port=" + port,
 				"--bonemarrow.data-dir=" + dataDir.toAbsolutePath(),
@@ -89,6 +100,11 @@ public final class ServerProcess implements AutoCloseable {
 		} catch (IOException e) {
 			return -1;
 		}
+	}
+
+	/** Whether the server's process is still running (a process that died of OutOfMemoryError is not). */
+	public boolean isAlive() {
+		return process.isAlive();
 	}
 
 	/** SIGKILL: no shutdown hook, no flush, no compaction. */
