@@ -2,6 +2,7 @@ package org.bonemarrow.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
@@ -69,6 +70,36 @@ class NoPatientDataInLogsTest extends RestTestBase {
 		for (String patientData : List.of(family, given, mrn, placer, conclusion, note, "not-a-code-" + given)) {
 			assertThat(log.getAll()).as("log must not contain patient data").doesNotContain(patientData);
 		}
+	}
+
+	/**
+	 * HAPI logs a refused request's diagnostics, which quote what the client sent: an unmatched conditional
+	 * reference (an MRN and a family name), an invalid birth date, a name with a lone surrogate. The client
+	 * still reads them in its OperationOutcome; the log gets them with the values blanked out.
+	 */
+	@Test
+	void refusedRequestsLeaveNoPatientDataInTheLog(CapturedOutput log) {
+		String marker = Fixtures.unique("Lg").replace("-", "");
+		String mrn = "MRN" + marker;
+		String family = "Familyname" + marker;
+
+		String unmatched = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+				+ "\"subject\":{\"reference\":\"Patient?identifier=" + Fixtures.MRN_SYSTEM + "|" + mrn + "&family=" + family + "\"}}";
+		Response refused = fhir().body(unmatched).post("/Observation");
+		assertThat(refused.statusCode()).isBetween(400, 499);
+		assertThat(refused.asString()).as("the client still learns what did not match").contains(mrn);
+
+		String badDate = "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"}],"
+				+ "\"birthDate\":\"1961-13-45" + marker + "\"}";
+		assertThat(fhir().body(badDate).post("/Patient").statusCode()).isBetween(400, 499);
+
+		String loneSurrogate = "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\\ud800\"}]}";
+		int status = fhir().body(loneSurrogate).post("/Patient").statusCode();
+		assertThat(status).isNotEqualTo(500);
+
+		Awaitility.await().atMost(Duration.ofSeconds(20)).until(auditTrail::idle);
+		assertThat(log.getAll()).as("log must not contain patient data").doesNotContain(mrn).doesNotContain(family)
+				.doesNotContain(marker);
 	}
 
 	private static <T> T first(Bundle bundle, Class<T> type) {
