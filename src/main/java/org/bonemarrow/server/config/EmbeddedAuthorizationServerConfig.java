@@ -6,8 +6,10 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
+import org.bonemarrow.server.security.IssuedTokens;
 import org.bonemarrow.server.security.OutcomeAuthenticationEntryPoint;
 import org.bonemarrow.server.security.SecurityProperties;
 import org.springframework.beans.factory.annotation.Value;
@@ -68,10 +70,19 @@ public class EmbeddedAuthorizationServerConfig {
 		return new ImmutableJWKSet<>(new JWKSet(List.of(key)));
 	}
 
-	/** The resource server verifies tokens with the same key in-process: no HTTP call to itself. */
+	/** What the token endpoint issued and /oauth2/revoke revoked (Spring Authorization Server's store). */
 	@Bean
-	JwtDecoder embeddedJwtDecoder(JWKSource<SecurityContext> jwkSource) {
-		return OAuth2AuthorizationServerConfiguration.jwtDecoder(jwkSource);
+	IssuedTokens issuedTokens() {
+		return new IssuedTokens(Clock.systemUTC());
+	}
+
+	/**
+	 * The resource server verifies tokens with the same key in-process (no HTTP call to itself), and refuses
+	 * a token revoked at /oauth2/revoke.
+	 */
+	@Bean
+	JwtDecoder embeddedJwtDecoder(JWKSource<SecurityContext> jwkSource, IssuedTokens issued) {
+		return issued.rejectingRevoked(OAuth2AuthorizationServerConfiguration.jwtDecoder(jwkSource));
 	}
 
 	@Bean
