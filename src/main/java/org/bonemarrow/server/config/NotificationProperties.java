@@ -10,11 +10,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param deliveryRetries how many times HAPI retries a failed delivery to a receiver (0..10)
  * @param receivers       the configured receiving systems
+ * @param endpoints       where any Subscription (configured or posted) may deliver
  */
 @ConfigurationProperties("bonemarrow.notifications")
 public record NotificationProperties(
 		@DefaultValue("3") int deliveryRetries,
-		@DefaultValue List<Receiver> receivers) {
+		@DefaultValue List<Receiver> receivers,
+		@DefaultValue Endpoints endpoints) {
 
 	public NotificationProperties {
 		if (deliveryRetries < 0 || deliveryRetries > 10) {
@@ -22,6 +24,16 @@ public record NotificationProperties(
 		}
 		receivers = receivers == null ? List.of() : List.copyOf(receivers);
 	}
+
+	/**
+	 * @param schemes       URL schemes a rest-hook endpoint may use
+	 * @param hosts         when not empty, the only receiving hosts (a name, an address, or *.suffix)
+	 * @param allowLoopback whether an endpoint may be this host itself or a link-local address
+	 */
+	public record Endpoints(
+			@DefaultValue({"https", "http"}) List<String> schemes,
+			@DefaultValue List<String> hosts,
+			@DefaultValue("false") boolean allowLoopback) {}
 
 	/**
 	 * @param id       stable name of the receiving system (letters, digits, '-'); the Subscription's id

@@ -27,6 +27,8 @@ import org.springframework.test.context.ContextConfiguration;
 			// One more client with every scope, for tests whose subject is not access control.
 			"bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
 			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin",
+			// The test receivers (TestReceiver, TestMllpReceiver) listen on loopback.
+			"bonemarrow.notifications.endpoints.allow-loopback=true",
 			"bonemarrow.v2.mllp.enabled=true",
 			"bonemarrow.v2.mllp.port=0",
 			"bonemarrow.v2.mllp.senders.BM-TEST-EHR=ehr",

@@ -51,7 +51,9 @@ public final class ServerProcess implements AutoCloseable {
 				"--bonemarrow.data-dir=" + dataDir.toAbsolutePath(),
 				// The same all-scopes test client as in the shared test context (FhirServerTest).
 				"--bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
-				"--bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin"));
+				"--bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin",
+				// Test receivers listen on loopback.
+				"--bonemarrow.notifications.endpoints.allow-loopback=true"));
 		cmd.addAll(List.of(extraArgs));
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -1,0 +1,40 @@
+package org.bonemarrow.server.config;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import org.bonemarrow.server.fhir.DeliveryFailureLog;
+import org.bonemarrow.server.fhir.SubscriptionChannelPolicy;
+import org.bonemarrow.server.fhir.SubscriptionChannelRules;
+import org.bonemarrow.server.fhir.SubscriptionSecretsMasking;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Subscriptions as secrets-bearing standing instructions: where they may deliver (checked on every
+ * write, on HAPI's JPA interceptor service) and their headers masked in every response (on the REST
+ * server). On in every mode, stock mode included: it is safety, not a feature.
+ */
+@Configuration
+public class SubscriptionSecurityConfig {
+
+	@Bean
+	SubscriptionChannelRules subscriptionChannelRules(NotificationProperties properties, IInterceptorService jpaInterceptors) {
+		NotificationProperties.Endpoints endpoints = properties.endpoints();
+		SubscriptionChannelRules rules = new SubscriptionChannelRules(
+				new SubscriptionChannelPolicy(endpoints.schemes(), endpoints.hosts(), endpoints.allowLoopback()));
+		jpaInterceptors.registerInterceptor(rules);
+		return rules;
+	}
+
+	/** Subscription delivery hooks are called on HAPI's JPA interceptor service. */
+	@Bean
+	DeliveryFailureLog deliveryFailureLog(IInterceptorService jpaInterceptors) {
+		DeliveryFailureLog interceptor = new DeliveryFailureLog();
+		jpaInterceptors.registerInterceptor(interceptor);
+		return interceptor;
+	}
+
+	@Bean
+	FhirServerCustomizer subscriptionSecretsMasking() {
+		return server -> server.registerInterceptor(new SubscriptionSecretsMasking());
+	}
+}
