@@ -1,13 +1,22 @@
 package org.bonemarrow.server.security;
 
+import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationFlagsEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor.Verdict;
+import ca.uhn.fhir.rest.server.interceptor.auth.IRuleApplier;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.ServiceRequest;
 
 /**
@@ -18,7 +27,14 @@ import org.hl7.fhir.r4.model.ServiceRequest;
  *       this request's own type); resources shown alongside (_include, paging) need {@code r} or {@code s};</li>
  *   <li>{@code c} allows create, {@code u} allows update (HAPI's write); {@code u} without {@code c} gets an
  *       explicit create deny first, since HAPI's write also creates;</li>
- *   <li>{@code d} allows delete;</li>
+ *   <li>{@code d} allows delete, also conditional delete ({@code DELETE Subscription?status=off}): HAPI's
+ *       rule for a conditional delete at the door matches whichever delete rule comes first, whatever its
+ *       type, so a rule of our own decides it from the URL's type, and each resource the match finds is
+ *       then checked like a plain delete;</li>
+ *   <li>a page link ({@code _getpages}) is let through at the door: who may follow it is decided by
+ *       {@code fhir.SearchPageOwners} (only the client it was given to), and every resource on the page is
+ *       checked on the way out like any search result. HAPI's read rules match a page request whatever
+ *       their type, so without this the first deny rule (AuditEvent) refused every page;</li>
  *   <li>a transaction or batch is allowed only when every entry is (HAPI checks each entry against the
  *       same rules, and refuses the whole bundle when one is outside);</li>
  *   <li>the wildcard type never reaches AuditEvent ({@link SmartScopes#PROTECTED_TYPES}), and no client
@@ -42,6 +58,7 @@ public final class SmartScopeRules {
 	public static List<IAuthRule> forRequest(SmartScopes scopes, RestOperationTypeEnum operation, String resourceType) {
 		IAuthRuleBuilder rules = new RuleBuilder();
 		rules.allow("capability statement").metadata().andThen();
+		List<IAuthRule> own = List.of(pageLinksAtTheDoor(), conditionalDeleteAtTheDoor(scopes));
 
 		// Refusals first: HAPI applies the first rule that matches.
 		if (resourceType != null && SEARCHES.contains(operation) && !scopes.permits(resourceType, 's')) {
@@ -101,7 +118,65 @@ public final class SmartScopeRules {
 			rules.allow("validate").operation().named("validate").atAnyLevel().andAllowAllResponses().andThen();
 		}
 		rules.allow("transaction and batch, entry by entry").transaction().withAnyOperation().andApplyNormalRules().andThen();
-		return rules.denyAll("outside the client's SMART scopes").build();
+		List<IAuthRule> built = rules.denyAll("outside the client's SMART scopes").build();
+		List<IAuthRule> all = new ArrayList<>(own.size() + built.size());
+		all.addAll(own);
+		all.addAll(built);
+		return all;
+	}
+
+	/** A page request before it runs; its owner is checked elsewhere, its resources on the way out. */
+	private static IAuthRule pageLinksAtTheDoor() {
+		return new DoorRule("follow own page links") {
+			@Override
+			Verdict decide(RestOperationTypeEnum operation, RequestDetails request, IIdType inputId) {
+				return operation == RestOperationTypeEnum.GET_PAGE ? new Verdict(PolicyEnum.ALLOW, this) : null;
+			}
+		};
+	}
+
+	/** A conditional delete before its search runs: allowed when the type may be deleted. */
+	private static IAuthRule conditionalDeleteAtTheDoor(SmartScopes scopes) {
+		return new DoorRule("conditional delete") {
+			@Override
+			Verdict decide(RestOperationTypeEnum operation, RequestDetails request, IIdType inputId) {
+				if (operation != RestOperationTypeEnum.DELETE || inputId == null || inputId.hasIdPart()) {
+					return null;
+				}
+				String type = inputId.hasResourceType() ? inputId.getResourceType() : request.getResourceName();
+				boolean allowed = type != null && !SmartScopes.PROTECTED_TYPES.contains(type) && scopes.permits(type, 'd');
+				return new Verdict(allowed ? PolicyEnum.ALLOW : PolicyEnum.DENY, this);
+			}
+		};
+	}
+
+	/**
+	 * A rule that only speaks before the request runs (SERVER_INCOMING_REQUEST_PRE_HANDLED, no resource
+	 * going out); everything later (storage hooks, outgoing resources) falls through to the rule builder's.
+	 */
+	private abstract static class DoorRule implements IAuthRule {
+		private final String name;
+
+		DoorRule(String name) {
+			this.name = name;
+		}
+
+		abstract Verdict decide(RestOperationTypeEnum operation, RequestDetails request, IIdType inputId);
+
+		@Override
+		public Verdict applyRule(RestOperationTypeEnum operation, RequestDetails request, IBaseResource inputResource,
+				IIdType inputId, IBaseResource outputResource, IRuleApplier applier, Set<AuthorizationFlagsEnum> flags,
+				Pointcut pointcut) {
+			if (pointcut != Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED || outputResource != null) {
+				return null;
+			}
+			return decide(operation, request, inputId);
+		}
+
+		@Override
+		public String getName() {
+			return name;
+		}
 	}
 
 	private static Set<String> updateWithoutCreate(SmartScopes scopes) {

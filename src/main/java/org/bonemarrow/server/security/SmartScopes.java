@@ -92,6 +92,19 @@ public final class SmartScopes {
 		return !PROTECTED_TYPES.contains(resourceType) && grants.getOrDefault("*", Set.of()).contains(letter);
 	}
 
+	/**
+	 * True when the scopes allow at least one of these interactions on the type, e.g.
+	 * {@code permitsAny("Condition", "rs")}: whether a Condition may be shown at all.
+	 */
+	public boolean permitsAny(String resourceType, String interactions) {
+		for (char letter : interactions.toCharArray()) {
+			if (permits(resourceType, letter)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** Types named explicitly (not through the wildcard) that allow this interaction. */
 	public Set<String> typesPermitting(char interaction) {
 		Set<String> types = new TreeSet<>();
