@@ -64,7 +64,9 @@ class V2MllpMemoryProcessTest {
 			assertThat(new Terser(V2Samples.parse(http.asString())).get("/MSA-1")).isEqualTo("AR");
 
 			assertThat(server.isAlive()).isTrue();
-			RestAssured.given().port(server.port).get("/actuator/health").then().statusCode(200);
+			// explicit base: the shared REST tests set RestAssured's static base path to /fhir in this JVM
+			RestAssured.given().baseUri("http://localhost").port(server.port).basePath("").get("/actuator/health")
+					.then().statusCode(200);
 			String placer = V2Codes.PLACER_SYSTEM + "|" + V2Samples.id("PO-V2-0001", suffix);
 			assertThat(count(server, "/ServiceRequest?identifier=" + placer)).as("nothing of the refused messages").isZero();
 
