@@ -86,7 +86,14 @@ public final class OrderMessageMapper {
 			String mrn = V2Fields.mrn(pid);
 			List<MappedOrder> orders = new ArrayList<>();
 			for (OrderSegments g : groups) {
-				orders.add(order(g));
+				if (!g.orc().isEmpty() || !g.obr().isEmpty()) {
+					orders.add(order(g));
+				}
+			}
+			if (orders.isEmpty()) {
+				// Otherwise an empty transaction would be answered AA: the sender would believe an order was placed.
+				throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "ORC", 0, "The message has no ORC/OBR segments, "
+						+ "so it carries no order: send one ORC and one OBR per order; nothing was stored");
 			}
 			return new MappedOrders(mrn, patient(pid, mrn), orders);
 		} catch (HL7Exception e) {

@@ -94,7 +94,8 @@ public final class ResultMessageMapper {
 			keys.add(new ReportKey(o.mrn(), placer, filler));
 		}
 		if (keys.isEmpty()) {
-			throw V2Rejection.error(ErrorCode.SEGMENT_SEQUENCE_ERROR, "OBR", 0, "The ORU^R01 has no OBR: nothing to store");
+			throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "OBR", 0, "The ORU^R01 has no OBR segment, so it "
+					+ "carries no report: send one OBR per report, with its OBX and SPM segments; nothing was stored");
 		}
 		return keys;
 	}

@@ -28,7 +28,9 @@ import org.springframework.stereotype.Component;
  *   <li>read the MSH on its own (an unreadable one is answered AR, or 400 over HTTP);</li>
  *   <li>the sender: the transport says who it is (MLLP: configured MSH-3; HTTP: the bearer token);
  *       unknown: AR;</li>
- *   <li>version 2.5 or 2.5.1 (else AR 203) and a supported type (ORM^O01, OML^O21, ORU^R01; else AR 200/201);</li>
+ *   <li>version 2.5 or 2.5.1 (else AR 203), at most {@code bonemarrow.v2.limits} segments, repetitions and
+ *       separators (else AR 207, before anything else is parsed), and a supported type (ORM^O01,
+ *       OML^O21, ORU^R01; else AR 200/201);</li>
  *   <li>the sender's scopes cover every write the type implies (else AR 207);</li>
  *   <li>HAPI parses the whole message into the v2.5.1 structures (a parse error: AE with its location);</li>
  *   <li>the mapper and its handler turn it into ONE FHIR transaction (validation, adapter rules);
@@ -60,10 +62,14 @@ public class V2InboundProcessor {
 
 	private final ObjectProvider<AuditTrail> audit;
 
-	public V2InboundProcessor(OrderMessageHandler orders, ResultMessageHandler results, ObjectProvider<AuditTrail> audit) {
+	private final V2Properties.Limits limits;
+
+	public V2InboundProcessor(OrderMessageHandler orders, ResultMessageHandler results, ObjectProvider<AuditTrail> audit,
+			V2Properties properties) {
 		this.orders = orders;
 		this.results = results;
 		this.audit = audit;
+		this.limits = properties.limits();
 	}
 
 	/**
@@ -90,6 +96,7 @@ public class V2InboundProcessor {
 				throw V2Rejection.reject(ErrorCode.UNSUPPORTED_VERSION_ID, "MSH", 12,
 						"MSH-12: HL7 version " + header.version() + " is not supported; send 2.5.1 (or 2.5)");
 			}
+			checkLimits(message, limits);
 			String type = header.messageType();
 			switch (type) {
 				case "ORM^O01", "OML^O21" -> {
@@ -118,6 +125,67 @@ public class V2InboundProcessor {
 					e.getClass().getName());
 			return refused(header, sender, V2Rejection.error(ErrorCode.APPLICATION_INTERNAL_ERROR,
 					"The server could not process the message (internal error); nothing was stored"));
+		}
+	}
+
+	/**
+	 * The answer to a message the transport refused before reading it whole (over the MLLP listener's limits):
+	 * the rejection as an AR addressed from the MSH in its first bytes, audited like any other answer. Empty
+	 * when those bytes hold no readable MSH (the transport then closes the connection without an answer).
+	 *
+	 * @param head the message's first bytes
+	 */
+	public Optional<Result> refuseUnread(String head, V2Rejection rejection,
+			Function<V2Header, Optional<CallerIdentity>> senders) {
+		String message = normalise(head);
+		int end = message.indexOf('\r');
+		Optional<V2Header> read = V2Header.read(end < 0 ? message : message.substring(0, end), hapi);
+		if (read.isEmpty()) {
+			log.info("HL7 v2 message refused unread, without a readable MSH segment: no answer");
+			audited(new Result("", "AR", false), null, null, null);
+			return Optional.empty();
+		}
+		V2Header header = read.get();
+		String sender = senders.apply(header).map(CallerIdentity::clientId).orElse(header.sendingApplication());
+		return Optional.of(refused(header, sender, rejection));
+	}
+
+	/**
+	 * Refuses (AR 207) a message with more segments, repetitions or separators than the limits allow, counted
+	 * on the text before HAPI builds an object for each of them (a few hundred KB of repetitions of a composite
+	 * field would otherwise take hundreds of MB of heap). The separators are the message's own (MSH-1, MSH-2).
+	 *
+	 * @param message normalised ({@code \r} between segments), starting with a readable MSH
+	 */
+	static void checkLimits(String message, V2Properties.Limits limits) {
+		char field = message.charAt(3);
+		int encodingEnd = message.indexOf(field, 4);
+		String encoding = message.substring(4, encodingEnd < 0 ? message.length() : encodingEnd);
+		char component = encoding.length() > 0 ? encoding.charAt(0) : '^';
+		char repetition = encoding.length() > 1 ? encoding.charAt(1) : '~';
+		char subcomponent = encoding.length() > 3 ? encoding.charAt(3) : '&';
+		int segments = 1;
+		int repetitions = 0;
+		int separators = 0;
+		for (int i = 4 + encoding.length(); i < message.length(); i++) {
+			char c = message.charAt(i);
+			if (c == '\r') {
+				segments++;
+			} else if (c == repetition) {
+				repetitions++;
+			} else if (c == field || c == component || c == subcomponent) {
+				separators++;
+			}
+		}
+		String over = segments > limits.maxSegments() ? limits.maxSegments() + " segments (bonemarrow.v2.limits.max-segments)"
+				: repetitions > limits.maxRepetitions() ? limits.maxRepetitions()
+						+ " field repetitions (bonemarrow.v2.limits.max-repetitions)"
+				: separators > limits.maxSeparators() ? limits.maxSeparators()
+						+ " field, component and subcomponent separators (bonemarrow.v2.limits.max-separators)"
+				: null;
+		if (over != null) {
+			throw V2Rejection.reject(ErrorCode.APPLICATION_INTERNAL_ERROR, null, 0, "The message has more than this "
+					+ "server's limit of " + over + "; it was not read, and nothing was stored");
 		}
 	}
 

@@ -1,10 +1,6 @@
 package org.bonemarrow.server.v2;
 
-import ca.uhn.hl7v2.HL7Exception;
-import ca.uhn.hl7v2.model.Message;
-import ca.uhn.hl7v2.protocol.MetadataKeys;
-import ca.uhn.hl7v2.protocol.ReceivingApplication;
-import java.util.Map;
+import ca.uhn.hl7v2.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -16,12 +12,17 @@ import org.springframework.stereotype.Component;
  * {@code port} (default 127.0.0.1:2575, off unless {@code bonemarrow.v2.mllp.enabled=true}). Each message is
  * answered with its ACK on the same connection; the sender is its MSH-3, which must be configured
  * ({@link V2Senders}). Started after the rest of the server (its last lifecycle phase), stopped first.
+ * The transport and its limits (message size and segments, connections, idle time, allowed peers) are
+ * {@link MllpServer}'s; a frame over a limit is answered AR from its MSH, when its first bytes have one.
  */
 @Component
 @ConditionalOnProperty(name = "bonemarrow.v2.mllp.enabled", havingValue = "true")
 public class V2MllpListener implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(V2MllpListener.class);
+
+	/** Prefix of the listener's thread names: {@code v2-mllp-accept}, {@code v2-mllp-1}, ... */
+	public static final String THREAD_NAME = "v2-mllp";
 
 	private final V2Properties properties;
 	private final V2InboundProcessor processor;
@@ -40,10 +41,11 @@ public class V2MllpListener implements SmartLifecycle {
 			return;
 		}
 		V2Properties.Mllp mllp = properties.mllp();
-		server = MllpServer.start(mllp.bindAddress(), mllp.port(), "v2-mllp", new Application(),
-				(incoming, metadata, outgoing, e) -> answer(incoming));
-		log.info("HL7 v2 MLLP listener on {}:{} ({} configured senders)", mllp.bindAddress(), server.port(),
-				mllp.senders().size());
+		server = MllpServer.start(mllp.bindAddress(), mllp.port(), THREAD_NAME, mllp.limits(properties.limits()), new Handler());
+		log.info("HL7 v2 MLLP listener on {}:{} ({} configured senders, {} allowed peers, at most {} connections, "
+				+ "{} bytes and {} segments per message)", mllp.bindAddress(), server.port(), mllp.senders().size(),
+				mllp.allowedPeers().isEmpty() ? "any" : mllp.allowedPeers().size(), mllp.maxConnections(),
+				mllp.maxMessageSize().toBytes(), properties.limits().maxSegments());
 	}
 
 	@Override
@@ -74,21 +76,37 @@ public class V2MllpListener implements SmartLifecycle {
 		return s.port();
 	}
 
-	private String answer(String raw) {
-		return processor.process(raw, header -> senders.mllpSender(header.sendingApplication())).ack();
+	/** The running transport (tests look at its connections and threads). */
+	MllpServer server() {
+		MllpServer s = server;
+		if (s == null) {
+			throw new IllegalStateException("The MLLP listener is not running");
+		}
+		return s;
 	}
 
-	/** Hands the raw message to the processor and returns its ACK as HAPI's router wants it (a Message). */
-	private final class Application implements ReceivingApplication<Message> {
+	/** Messages to the processor, as the sender named by MSH-3; refused frames to an AR from their MSH. */
+	private final class Handler implements MllpServer.Handler {
 		@Override
-		public Message processMessage(Message message, Map<String, Object> metadata) throws HL7Exception {
-			String raw = (String) metadata.get(MetadataKeys.IN_RAW_MESSAGE);
-			return message.getParser().parse(answer(raw != null ? raw : message.encode()));
+		public String answer(String message) {
+			return processor.process(message, header -> senders.mllpSender(header.sendingApplication())).ack();
 		}
 
 		@Override
-		public boolean canProcess(Message message) {
-			return true;
+		public String refuse(String head, MllpFrameReader.Overflow why) {
+			V2Properties.Mllp mllp = properties.mllp();
+			String reason = switch (why) {
+				case SIZE -> "The message is larger than this listener's limit of " + mllp.maxMessageSize().toBytes()
+						+ " bytes (bonemarrow.v2.mllp.max-message-size)";
+				case SEGMENTS -> "The message has more than this server's limit of " + properties.limits().maxSegments()
+						+ " segments (bonemarrow.v2.limits.max-segments)";
+				case BUSY -> "The listener is holding as many large messages as it may (bonemarrow.v2.mllp.max-total-size); "
+						+ "send the message again later";
+			};
+			return processor.refuseUnread(head, V2Rejection.reject(ErrorCode.APPLICATION_INTERNAL_ERROR, null, 0,
+					reason + "; it was not read, and nothing was stored"),
+					header -> senders.mllpSender(header.sendingApplication()))
+					.map(V2InboundProcessor.Result::ack).orElse(null);
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package org.bonemarrow.server.v2;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The HL7 v2 gateway ({@code bonemarrow.v2.*} in application.yaml): its two inbound transports and the
@@ -13,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sendingFacility    MSH-4 of the messages this server sends
  * @param http               the HTTP endpoint {@code POST /hl7v2}
  * @param mllp               the MLLP listener
+ * @param limits             what any inbound message may hold, over either transport
  * @param receivers          receiving systems sent an ORU^R01 when a bone marrow report becomes final or
  *                           is corrected or amended
  */
@@ -22,6 +25,7 @@ public record V2Properties(
 		@DefaultValue("BONEMARROW") String sendingFacility,
 		@DefaultValue Http http,
 		@DefaultValue Mllp mllp,
+		@DefaultValue Limits limits,
 		@DefaultValue List<Receiver> receivers) {
 
 	public V2Properties {
@@ -48,17 +52,85 @@ public record V2Properties(
 	 * @param port           TCP port; 0 picks a free one (tests)
 	 * @param senders        MSH-3 (sending application, HD-1) to role name ({@code bonemarrow.security.roles.<role>});
 	 *                       a sender not listed here is refused with AR
+	 * @param maxMessageSize largest MLLP frame read (the message between the frame's start and end bytes), the
+	 *                       same 5 MB as an HTTP body by default; a bigger one is answered AR and its connection
+	 *                       closed, and no more than this is ever held in memory for it (1KB..64MB)
+	 * @param maxConnections most connections open at once, each served by one thread of a pool of this size;
+	 *                       one more is closed as soon as it is accepted (1..1000)
+	 * @param maxTotalSize   messages over 64 KB held in memory by all connections together; a frame that would
+	 *                       go over waits for up to {@code idleTimeout}, then is answered AR (maxMessageSize..1GB)
+	 * @param idleTimeout    a connection that sends nothing for this long is closed (1s..1h)
+	 * @param allowedPeers   IP addresses or CIDR ranges (e.g. 10.1.2.3, 10.1.0.0/16, ::1) that may connect;
+	 *                       a connection from elsewhere is closed before anything is read. Empty: any address
 	 */
 	public record Mllp(
 			@DefaultValue("false") boolean enabled,
 			@DefaultValue("127.0.0.1") String bindAddress,
 			@DefaultValue("2575") int port,
-			@DefaultValue Map<String, String> senders) {
+			@DefaultValue Map<String, String> senders,
+			@DefaultValue("5MB") DataSize maxMessageSize,
+			@DefaultValue("50") int maxConnections,
+			@DefaultValue("20MB") DataSize maxTotalSize,
+			@DefaultValue("60s") Duration idleTimeout,
+			@DefaultValue List<String> allowedPeers) {
 
 		public Mllp {
 			senders = senders == null ? Map.of() : Map.copyOf(senders);
+			allowedPeers = allowedPeers == null ? List.of() : allowedPeers.stream().map(String::trim)
+					.filter(a -> !a.isEmpty()).toList();
 			if (port < 0 || port > 65535) {
 				throw new IllegalArgumentException("bonemarrow.v2.mllp.port must be 0..65535");
+			}
+			maxMessageSize = maxMessageSize == null ? DataSize.ofMegabytes(5) : maxMessageSize;
+			if (maxMessageSize.toBytes() < 1024 || maxMessageSize.toBytes() > DataSize.ofMegabytes(64).toBytes()) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.max-message-size must be 1KB..64MB");
+			}
+			if (maxConnections < 1 || maxConnections > 1000) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.max-connections must be 1..1000");
+			}
+			maxTotalSize = maxTotalSize == null ? DataSize.ofMegabytes(20) : maxTotalSize;
+			if (maxTotalSize.toBytes() < maxMessageSize.toBytes() || maxTotalSize.toBytes() > DataSize.ofGigabytes(1).toBytes()) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.max-total-size must be max-message-size..1GB");
+			}
+			idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+			if (idleTimeout.compareTo(Duration.ofSeconds(1)) < 0 || idleTimeout.compareTo(Duration.ofHours(1)) > 0) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.idle-timeout must be 1s..1h");
+			}
+			for (String peer : allowedPeers) {
+				MllpServer.peerMatcher(peer); // refuses host names and malformed addresses at startup
+			}
+		}
+
+		/** The listener's limits, as the transport wants them; segments are counted while a frame is read. */
+		public MllpServer.Limits limits(Limits message) {
+			return new MllpServer.Limits((int) maxMessageSize.toBytes(), message.maxSegments(), maxConnections,
+					maxTotalSize.toBytes(), idleTimeout, allowedPeers);
+		}
+	}
+
+	/**
+	 * What one inbound message may hold, checked on the raw text before HAPI parses it: HAPI builds an object
+	 * per segment, field, component and repetition, and a few hundred KB of repetitions of a composite field
+	 * (PID-3 is a CX of ten components) take hundreds of MB of heap. A message over a limit is answered AR 207.
+	 *
+	 * @param maxSegments    segments (10..100000); over MLLP also counted while the frame is read
+	 * @param maxRepetitions field repetitions, all fields together (10..100000)
+	 * @param maxSeparators  field, component and subcomponent separators, all segments together (1000..5000000)
+	 */
+	public record Limits(
+			@DefaultValue("5000") int maxSegments,
+			@DefaultValue("1000") int maxRepetitions,
+			@DefaultValue("200000") int maxSeparators) {
+
+		public Limits {
+			if (maxSegments < 10 || maxSegments > 100_000) {
+				throw new IllegalArgumentException("bonemarrow.v2.limits.max-segments must be 10..100000");
+			}
+			if (maxRepetitions < 10 || maxRepetitions > 100_000) {
+				throw new IllegalArgumentException("bonemarrow.v2.limits.max-repetitions must be 10..100000");
+			}
+			if (maxSeparators < 1000 || maxSeparators > 5_000_000) {
+				throw new IllegalArgumentException("bonemarrow.v2.limits.max-separators must be 1000..5000000");
 			}
 		}
 	}

@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
  * application) and must be configured ({@code bonemarrow.v2.mllp.senders.<MSH-3>: <role>}); it then has
  * exactly the SMART scopes of that role ({@code bonemarrow.security.roles.<role>}), the same scopes an OAuth
  * client with the role has over FHIR and over {@code POST /hl7v2}. Network-level trust (bind address,
- * firewall, VPN or a TLS-terminating proxy) is what makes MSH-3 believable; see README "HL7 v2".
+ * {@code allowed-peers}, firewall, VPN or a TLS-terminating proxy) is what makes MSH-3 believable; see
+ * README "HL7 v2".
  */
 @Component
 public class V2Senders {

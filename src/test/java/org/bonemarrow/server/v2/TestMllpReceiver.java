@@ -3,12 +3,8 @@ package org.bonemarrow.server.v2;
 import ca.uhn.hl7v2.AcknowledgmentCode;
 import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.HapiContext;
-import ca.uhn.hl7v2.model.Message;
-import ca.uhn.hl7v2.protocol.MetadataKeys;
-import ca.uhn.hl7v2.protocol.ReceivingApplication;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the marked texts, which it answers AE (to show retries). One per test JVM, started before the shared
  * server context ({@link V2TestReceiverInitializer}) because the server's configuration names its port.
  */
-final class TestMllpReceiver implements ReceivingApplication<Message> {
+final class TestMllpReceiver {
 
 	private static TestMllpReceiver shared;
 
@@ -29,7 +25,17 @@ final class TestMllpReceiver implements ReceivingApplication<Message> {
 	private final MllpServer server;
 
 	private TestMllpReceiver() {
-		server = MllpServer.start("127.0.0.1", 0, "test-receiver", this, (incoming, metadata, outgoing, e) -> outgoing);
+		server = MllpServer.start("127.0.0.1", 0, "test-receiver", MllpServer.Limits.defaults(), new MllpServer.Handler() {
+			@Override
+			public String answer(String message) {
+				return acknowledge(message);
+			}
+
+			@Override
+			public String refuse(String head, MllpFrameReader.Overflow why) {
+				return null;
+			}
+		});
 	}
 
 	static synchronized TestMllpReceiver shared() {
@@ -53,21 +59,14 @@ final class TestMllpReceiver implements ReceivingApplication<Message> {
 		return received.stream().filter(m -> m.contains(text)).toList();
 	}
 
-	@Override
-	public Message processMessage(Message message, Map<String, Object> metadata) throws HL7Exception {
-		String raw = (String) metadata.get(MetadataKeys.IN_RAW_MESSAGE);
+	private String acknowledge(String raw) {
 		received.add(raw);
 		boolean refuse = refuseOnce.removeIf(raw::contains);
 		try {
 			return hapi.getPipeParser().parse(raw).generateACK(refuse ? AcknowledgmentCode.AE : AcknowledgmentCode.AA,
-					refuse ? new HL7Exception("test receiver refuses the first delivery") : null);
-		} catch (IOException e) {
-			throw new HL7Exception(e);
+					refuse ? new HL7Exception("test receiver refuses the first delivery") : null).encode();
+		} catch (HL7Exception | IOException e) {
+			throw new IllegalStateException(e);
 		}
-	}
-
-	@Override
-	public boolean canProcess(Message message) {
-		return true;
 	}
 }
