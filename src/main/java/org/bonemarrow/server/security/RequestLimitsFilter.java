@@ -49,6 +49,9 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 	static final String REQUEST_ID = "X-Request-ID";
 	private static final String CONTENT_ENCODING = "Content-Encoding";
 	private static final String FORM = "application/x-www-form-urlencoded";
+	private static final int MAX_AUDITED_PATH = 200;
+	/** {@code /fhir/Patient/<anything>} -> {@code /fhir/Patient}. */
+	private static final Pattern LONG_PATH = Pattern.compile("^(.*?/fhir/[^/]*).*$", Pattern.DOTALL);
 
 	private final SecurityProperties.Limits limits;
 	private final BiConsumer<HttpServletRequest, Integer> refusals;
@@ -179,10 +182,28 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 
 	private void refuse(HttpServletRequest request, HttpServletResponse response, int status, String message)
 			throws IOException {
-		refusals.accept(request, status);
+		refusals.accept(auditable(request), status);
 		IssueType type = status == 413 || status == 414 ? IssueType.TOOCOSTLY
 				: status == 415 ? IssueType.NOTSUPPORTED : status == 404 ? IssueType.NOTFOUND : IssueType.SECURITY;
 		OutcomeResponses.write(response, status, type, message);
+	}
+
+	/**
+	 * The request as the audit trail may record it: an over-long path (the 414 case) is cut after the resource
+	 * type, so the refusal is recorded against the type instead of a client-chosen "id" of kilobytes.
+	 */
+	private static HttpServletRequest auditable(HttpServletRequest request) {
+		String uri = request.getRequestURI();
+		if (uri.length() <= MAX_AUDITED_PATH) {
+			return request;
+		}
+		String shortened = LONG_PATH.matcher(uri).replaceFirst("$1");
+		return new HttpServletRequestWrapper(request) {
+			@Override
+			public String getRequestURI() {
+				return shortened.length() <= MAX_AUDITED_PATH ? shortened : "";
+			}
+		};
 	}
 
 	private static byte[] readUpTo(InputStream in, long limit) throws IOException {

@@ -14,8 +14,12 @@ import java.util.Set;
 final class SwaggerUiFiles {
 
 	static final String PREFIX = "/swagger-ui/";
-	/** Served by HAPI from its own jar (OpenApiInterceptor), not from the web jar. */
-	private static final Set<String> HAPI_OWN = Set.of("", "index.html", "raccoon.png", "index.css", "swagger-ui-custom.css");
+	/**
+	 * Served by HAPI from its own jar (OpenApiInterceptor), not from the web jar. Not swagger-ui-custom.css:
+	 * HAPI serves it only when custom CSS is configured (it is not here), and otherwise looks for it in the
+	 * web jar, where it is not, so its own page's link to it was a 500 and a stack trace on every page load.
+	 */
+	private static final Set<String> HAPI_OWN = Set.of("", "index.html", "raccoon.png", "index.css");
 	private static final String WEBJAR_VERSION = webjarVersion();
 
 	private SwaggerUiFiles() {}

@@ -276,6 +276,7 @@ class HostileInputRestTest extends RestTestBase {
 	void aUrlOverTheLimitIs414() {
 		Response r = fhir().urlEncodingEnabled(false).get("/Patient?family=" + "a".repeat(10_000));
 		assertOutcome(r, 414, "max-url-length");
+		assertOutcome(fhir().urlEncodingEnabled(false).get("/Patient/" + "a".repeat(10_000)), 414, "max-url-length");
 	}
 
 	@ParameterizedTest
@@ -295,8 +296,14 @@ class HostileInputRestTest extends RestTestBase {
 		assertOutcome(anonymous, 404, "No such Swagger UI file");
 		assertThat(anonymous.asString()).doesNotContain("META-INF", "webjars");
 		assertOutcome(fhir().get(path), 404, "No such Swagger UI file");
-		// The UI itself is still served.
+		// The UI itself and the files its page loads are still served.
 		assertThat(anonymous().accept("text/html").get("/swagger-ui/").statusCode()).isEqualTo(200);
+		for (String file : List.of("swagger-ui.css", "index.css", "swagger-ui-bundle.js",
+				"swagger-ui-standalone-preset.js", "raccoon.png")) {
+			assertThat(anonymous().get("/swagger-ui/" + file).statusCode()).as(file).isEqualTo(200);
+		}
+		// The page links an optional custom stylesheet that HAPI has only when one is configured (not here).
+		assertOutcome(anonymous().get("/swagger-ui/swagger-ui-custom.css"), 404, "No such Swagger UI file");
 	}
 
 	// --- X-Request-ID ---------------------------------------------------------------------------------------
