@@ -50,12 +50,26 @@ public record SecurityProperties(
 			@DefaultValue("10m") Duration tokenTtl) {}
 
 	/**
-	 * @param maxRequestSize   largest request body accepted on /fhir and /hl7v2
+	 * @param maxRequestSize   largest request body accepted on /fhir and /hl7v2, also after inflating a
+	 *                         gzip-compressed one
 	 * @param maxBundleEntries most entries in a transaction or batch Bundle
-	 * @param maxJsonDepth     deepest nesting of objects and arrays in a JSON body
+	 * @param maxDepth         deepest nesting of objects and arrays in a JSON body, or of elements in an XML
+	 *                         body; default 64
+	 * @param maxJsonDepth     the former name of {@code maxDepth}, still read when {@code max-depth} is not set
+	 * @param maxUrlLength     longest URL (path and query string, in characters) accepted on /fhir; keep it
+	 *                         below {@code server.max-http-request-header-size}, which Tomcat applies first
 	 */
 	public record Limits(
 			@DefaultValue("5MB") DataSize maxRequestSize,
 			@DefaultValue("1000") int maxBundleEntries,
-			@DefaultValue("64") int maxJsonDepth) {}
+			Integer maxDepth,
+			Integer maxJsonDepth,
+			@DefaultValue("8192") int maxUrlLength) {
+
+		public Limits {
+			if (maxDepth == null) {
+				maxDepth = maxJsonDepth != null ? maxJsonDepth : 64;
+			}
+		}
+	}
 }
