@@ -35,8 +35,12 @@ public final class RequestBodyInspector {
 	 * database index) from expanding a number into memory.
 	 */
 	public static final int MAX_EXPONENT = 1000;
-	/** Most significant digits of a decimal (in a body or a search value). */
-	public static final int MAX_SIGNIFICANT_DIGITS = 50;
+	/**
+	 * Most significant digits of a decimal (in a body or a search value). The official R4 example
+	 * Observation-decimal carries 246 to show that precision is kept; only far beyond that does parsing one
+	 * number become a cost of its own.
+	 */
+	public static final int MAX_SIGNIFICANT_DIGITS = 1000;
 	/**
 	 * Most digits of a digits-only string value (an identifier, or a decimal written without point or
 	 * exponent). Far above any identifier; it stops a megabyte of digits from being parsed as one decimal.

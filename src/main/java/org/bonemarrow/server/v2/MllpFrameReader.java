@@ -29,6 +29,17 @@ final class MllpFrameReader {
 	static final int CR = 0x0D;
 	static final int LF = 0x0A;
 
+	/** One message in MLLP framing: start block, the message in UTF-8, end block, carriage return. */
+	static byte[] frame(String message) {
+		byte[] content = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		byte[] framed = new byte[content.length + 3];
+		framed[0] = START;
+		System.arraycopy(content, 0, framed, 1, content.length);
+		framed[content.length + 1] = END;
+		framed[content.length + 2] = CR;
+		return framed;
+	}
+
 	/** Bytes kept for free per frame, and the most of a refused frame's start kept to read its MSH from. */
 	static final int FREE_BYTES = 64 * 1024;
 	/** Bytes tolerated between frames (line feeds some senders add); more means the peer does not speak MLLP. */

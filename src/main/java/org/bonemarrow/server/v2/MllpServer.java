@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -271,10 +270,7 @@ public final class MllpServer implements AutoCloseable {
 	}
 
 	private static void write(OutputStream out, String ack) throws IOException {
-		out.write(MllpFrameReader.START);
-		out.write(ack.getBytes(StandardCharsets.UTF_8));
-		out.write(MllpFrameReader.END);
-		out.write(MllpFrameReader.CR);
+		out.write(MllpFrameReader.frame(ack));
 		out.flush();
 	}
 

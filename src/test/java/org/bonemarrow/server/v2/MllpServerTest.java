@@ -73,12 +73,7 @@ class MllpServerTest {
 	}
 
 	private static byte[] frame(String message) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		out.write(MllpFrameReader.START);
-		out.writeBytes(message.getBytes(StandardCharsets.UTF_8));
-		out.write(MllpFrameReader.END);
-		out.write(MllpFrameReader.CR);
-		return out.toByteArray();
+		return MllpFrameReader.frame(message);
 	}
 
 	/** The answer frame's content, or null when the server closed the connection without one. */

@@ -162,12 +162,7 @@ class V2InboundLimitsTest extends V2TestBase {
 	}
 
 	private static byte[] frame(String message) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		out.write(MllpFrameReader.START);
-		out.writeBytes(message.getBytes(StandardCharsets.UTF_8));
-		out.write(MllpFrameReader.END);
-		out.write(MllpFrameReader.CR);
-		return out.toByteArray();
+		return MllpFrameReader.frame(message);
 	}
 
 	private static String readFrame(InputStream in) throws IOException {
