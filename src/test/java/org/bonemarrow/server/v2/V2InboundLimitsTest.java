@@ -66,6 +66,26 @@ class V2InboundLimitsTest extends V2TestBase {
 		assertThat(search(org.hl7.fhir.r4.model.DiagnosticReport.class, "subject=" + patient)).isEmpty();
 	}
 
+	/**
+	 * No HTTP filter sees an MLLP frame, so a result value that would expand into memory when indexed
+	 * ({@code value-quantity}) is refused at storage: AE, nothing stored, and the same result with an
+	 * ordinary number is then AA.
+	 */
+	@Test
+	void overMllpAResultValueWithAHugeExponentIsAe_andNothingIsStored() throws Exception {
+		String suffix = V2Samples.newSuffix();
+		assertAa(send(Transport.MLLP, "ehr", V2Samples.unique("orm-o01-new-order.hl7", suffix)));
+		String result = V2Samples.unique("oru-r01-final-report.hl7", suffix);
+		String huge = result.replace("|62|%^percent^UCUM|", "|1e999999999|%^percent^UCUM|");
+		assertThat(huge).isNotEqualTo(result);
+
+		Terser ack = ack(send(Transport.MLLP, "lab", huge));
+		assertThat(ack.get("/MSA-1")).as("ERR-8 %s", ack.get("/ERR-8")).isEqualTo("AE");
+		assertThat(byIdentifier(org.hl7.fhir.r4.model.DiagnosticReport.class, V2Codes.FILLER_SYSTEM,
+				V2Samples.id("FO-V2-0001", suffix))).isEmpty();
+		assertAa(send(Transport.MLLP, "lab", result));
+	}
+
 	@Test
 	void overMllpAFrameOverFiveMegabytesIsRefusedUnreadAndTheListenerGoesOn() throws Exception {
 		String suffix = V2Samples.newSuffix();
