@@ -1,10 +1,10 @@
 package org.bonemarrow.server.fhir;
 
-import ca.uhn.fhir.context.FhirContext;
-import java.util.List;
 import org.bonemarrow.server.security.SmartScopes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Parameters;
 
 /**
  * Type scopes for contained resources on the way out. A contained resource has no id of its own, so
@@ -20,16 +20,26 @@ public final class ContainedResourceFilter {
 
 	private ContainedResourceFilter() {}
 
-	/** Removes, in place, every contained resource the scopes may not read, anywhere in the response. */
-	public static void strip(FhirContext ctx, IBaseResource response, SmartScopes scopes) {
-		if (response == null) {
-			return;
-		}
-		List<IBaseResource> all = ctx.newTerser().getAllPopulatedChildElementsOfType(response, IBaseResource.class);
-		for (IBaseResource resource : all) {
-			if (resource instanceof DomainResource domain && domain.hasContained()) {
-				domain.getContained().removeIf(contained -> !scopes.permitsAny(contained.fhirType(), "rs"));
+	/**
+	 * Removes, in place, every contained resource the scopes may not read: in the response, in the entries
+	 * (and entry outcomes) of a Bundle, and in the resources of a Parameters, however deeply nested. Walks
+	 * only where resources can sit, not every element: it runs on every response.
+	 */
+	public static void strip(IBaseResource response, SmartScopes scopes) {
+		if (response instanceof Bundle bundle) {
+			for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+				strip(entry.getResource(), scopes);
+				if (entry.hasResponse()) {
+					strip(entry.getResponse().getOutcome(), scopes);
+				}
 			}
+		} else if (response instanceof Parameters parameters) {
+			for (Parameters.ParametersParameterComponent parameter : parameters.getParameter()) {
+				strip(parameter.getResource(), scopes);
+			}
+		}
+		if (response instanceof DomainResource domain && domain.hasContained()) {
+			domain.getContained().removeIf(contained -> !scopes.permitsAny(contained.fhirType(), "rs"));
 		}
 	}
 }

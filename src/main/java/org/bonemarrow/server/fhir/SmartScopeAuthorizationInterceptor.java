@@ -5,7 +5,6 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
-import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
@@ -117,23 +116,13 @@ public class SmartScopeAuthorizationInterceptor extends AuthorizationInterceptor
 		return Optional.empty();
 	}
 
-	/* Contained resources of types the caller may not read leave before HAPI checks what is shown. */
-	@Override
-	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
-	public void hookPreShow(RequestDetails request, IPreResourceShowDetails details, Pointcut pointcut) {
-		caller(request).ifPresent(who -> {
-			for (int i = 0; i < details.size(); i++) {
-				ContainedResourceFilter.strip(ctx, details.getResource(i), who.scopes());
-			}
-		});
-		super.hookPreShow(request, details, pointcut);
-	}
-
 	@Override
 	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
 	public void hookOutgoingResponse(RequestDetails request, IBaseResource response, Pointcut pointcut) {
 		Optional<CallerIdentity> caller = caller(request);
-		caller.ifPresent(who -> ContainedResourceFilter.strip(ctx, response, who.scopes()));
+		// Contained resources of types the caller may not read leave with the rest of what is refused; every
+		// response passes here (reads, searches, pages, operations, transaction answers), so once is enough.
+		caller.ifPresent(who -> ContainedResourceFilter.strip(response, who.scopes()));
 		super.hookOutgoingResponse(request, response, pointcut);
 		caller.ifPresent(who -> pageOwners.recordLinks(response, who.clientId()));
 	}

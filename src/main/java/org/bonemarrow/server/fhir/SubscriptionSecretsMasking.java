@@ -22,7 +22,11 @@ import org.hl7.fhir.r4.model.Subscription;
 @Interceptor
 public class SubscriptionSecretsMasking {
 
-	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+	/**
+	 * After the authorization interceptor's own outgoing checks (order 0), which act on the response object
+	 * in place; this hook may replace it with a masked copy. Before the HTML highlighter (10000).
+	 */
+	@Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 100)
 	public void mask(ResponseDetails response) {
 		IBaseResource masked = masked(response.getResponseResource());
 		if (masked != null) {

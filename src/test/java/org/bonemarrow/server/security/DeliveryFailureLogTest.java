@@ -49,7 +49,7 @@ class DeliveryFailureLogTest extends RestTestBase {
 			long lines = Arrays.stream(log.getAll().split("\n"))
 					.filter(l -> l.contains("Subscription/" + idPart) && l.contains("failed")).count();
 			assertThat(lines).as("one line for the one failed attempt").isEqualTo(1);
-			assertThat(log.getAll()).contains("HTTP 503")
+			assertThat(log.getAll()).contains("failed (attempt 1): HTTP 503")
 					.doesNotContain("at ca.uhn.fhir.jpa.subscription.match.deliver")
 					.doesNotContain(family);
 		}

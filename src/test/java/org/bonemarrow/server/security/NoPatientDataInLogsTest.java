@@ -97,9 +97,15 @@ class NoPatientDataInLogsTest extends RestTestBase {
 		int status = fhir().body(loneSurrogate).post("/Patient").statusCode();
 		assertThat(status).isNotEqualTo(500);
 
+		// A refusal outside the scopes: HAPI's exception handler's one line, not its interceptor service's trace.
+		fhirAs("integration").body("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"}]}")
+				.post("/Patient").then().statusCode(403);
+
 		Awaitility.await().atMost(Duration.ofSeconds(20)).until(auditTrail::idle);
 		assertThat(log.getAll()).as("log must not contain patient data").doesNotContain(mrn).doesNotContain(family)
 				.doesNotContain(marker);
+		assertThat(log.getAll()).contains("ForbiddenOperationException")
+				.doesNotContain("Exception thrown by interceptor for pointcut");
 	}
 
 	private static <T> T first(Bundle bundle, Class<T> type) {
