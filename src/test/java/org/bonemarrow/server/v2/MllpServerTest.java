@@ -2,6 +2,9 @@ package org.bonemarrow.server.v2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bonemarrow.server.v2.MllpTestSockets.closedByServer;
+import static org.bonemarrow.server.v2.MllpTestSockets.frame;
+import static org.bonemarrow.server.v2.MllpTestSockets.readAnswer;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,8 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,41 +71,6 @@ class MllpServerTest {
 		s.setSoTimeout(20_000);
 		sockets.add(s);
 		return s;
-	}
-
-	private static byte[] frame(String message) {
-		return MllpFrameReader.frame(message);
-	}
-
-	/** The answer frame's content, or null when the server closed the connection without one. */
-	private static String readAnswer(Socket s) throws IOException {
-		InputStream in = s.getInputStream();
-		int b;
-		try {
-			b = in.read();
-		} catch (SocketException reset) {
-			return null;
-		}
-		if (b < 0) {
-			return null;
-		}
-		assertThat(b).isEqualTo(MllpFrameReader.START);
-		ByteArrayOutputStream content = new ByteArrayOutputStream();
-		while ((b = in.read()) != MllpFrameReader.END) {
-			assertThat(b).as("answer frame ended early").isNotNegative();
-			content.write(b);
-		}
-		assertThat(in.read()).isEqualTo(MllpFrameReader.CR);
-		return content.toString(StandardCharsets.UTF_8);
-	}
-
-	/** Whether the server closed the connection: end of stream or reset, within the socket's timeout. */
-	private static boolean closedByServer(Socket s) throws IOException {
-		try {
-			return s.getInputStream().read() < 0;
-		} catch (SocketException reset) {
-			return true;
-		}
 	}
 
 	@Test

@@ -1,15 +1,14 @@
 package org.bonemarrow.server.v2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.bonemarrow.server.v2.MllpTestSockets.closedByServer;
+import static org.bonemarrow.server.v2.MllpTestSockets.frame;
+import static org.bonemarrow.server.v2.MllpTestSockets.readAnswer;
 
 import ca.uhn.hl7v2.util.Terser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +94,7 @@ class V2InboundLimitsTest extends V2TestBase {
 		try (Socket s = connect()) {
 			s.getOutputStream().write(frame(oversize));
 			s.getOutputStream().flush();
-			Terser t = ack(readFrame(s.getInputStream()));
+			Terser t = ack(readAnswer(s));
 			assertThat(t.get("/MSA-1")).isEqualTo("AR");
 			assertThat(t.get("/MSA-2")).isEqualTo("MSG-V2-0001");
 			assertThat(t.get("/ERR-3-1")).isEqualTo("207");
@@ -179,29 +178,5 @@ class V2InboundLimitsTest extends V2TestBase {
 		Socket s = new Socket(InetAddress.getLoopbackAddress(), mllp.port());
 		s.setSoTimeout(30_000);
 		return s;
-	}
-
-	private static byte[] frame(String message) {
-		return MllpFrameReader.frame(message);
-	}
-
-	private static String readFrame(InputStream in) throws IOException {
-		assertThat(in.read()).isEqualTo(MllpFrameReader.START);
-		ByteArrayOutputStream content = new ByteArrayOutputStream();
-		int b;
-		while ((b = in.read()) != MllpFrameReader.END) {
-			assertThat(b).as("the answer ended early").isNotNegative();
-			content.write(b);
-		}
-		in.read();
-		return content.toString(StandardCharsets.UTF_8);
-	}
-
-	private static boolean closedByServer(Socket s) throws IOException {
-		try {
-			return s.getInputStream().read() < 0;
-		} catch (SocketException reset) {
-			return true;
-		}
 	}
 }
