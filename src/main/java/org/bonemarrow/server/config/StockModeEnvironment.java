@@ -41,6 +41,7 @@ public class StockModeEnvironment implements EnvironmentPostProcessor {
 				"bonemarrow.fhir.search-cache-reuse-millis", "60000",
 				"bonemarrow.security.enabled", "false",
 				"bonemarrow.notifications.skip-unsubscribed-types", "false",
+				"bonemarrow.delivery.rest-hook", "hapi",
 				"bonemarrow.h2-indexed-id-lookups", "false")));
 	}
 }

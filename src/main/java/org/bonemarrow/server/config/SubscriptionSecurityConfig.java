@@ -5,6 +5,7 @@ import org.bonemarrow.server.fhir.DeliveryFailureLog;
 import org.bonemarrow.server.fhir.SubscriptionChannelPolicy;
 import org.bonemarrow.server.fhir.SubscriptionChannelRules;
 import org.bonemarrow.server.fhir.SubscriptionSecretsMasking;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -25,8 +26,12 @@ public class SubscriptionSecurityConfig {
 		return rules;
 	}
 
-	/** Subscription delivery hooks are called on HAPI's JPA interceptor service. */
+	/**
+	 * Only when HAPI delivers rest-hooks itself (stock mode); the outbox logs its own attempts. Subscription
+	 * delivery hooks are called on HAPI's JPA interceptor service.
+	 */
 	@Bean
+	@ConditionalOnProperty(name = "bonemarrow.delivery.rest-hook", havingValue = "hapi")
 	DeliveryFailureLog deliveryFailureLog(IInterceptorService jpaInterceptors) {
 		DeliveryFailureLog interceptor = new DeliveryFailureLog();
 		jpaInterceptors.registerInterceptor(interceptor);

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Subscription;
 
 /**
  * Translates SMART system scopes into HAPI authorization rules, one request at a time. HAPI's rule
@@ -113,6 +114,17 @@ public final class SmartScopeRules {
 		if (scopes.permits("ServiceRequest", 'r')) {
 			rules.allow("exam summary").operation().named("exam-summary").onInstancesOfType(ServiceRequest.class)
 					.andRequireExplicitResponseAuthorization().andThen();
+		}
+		// Result deliveries (package delivery): their state is read with a read scope on Subscription, and
+		// replaying or re-sending one, which changes what the server owes a receiver, needs its update scope.
+		if (scopes.permits("Subscription", 'r')) {
+			rules.allow("subscription status").operation().named("status").onInstancesOfType(Subscription.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("delivery status").operation().named("delivery-status").onServer().andAllowAllResponses().andThen();
+		}
+		if (scopes.permits("Subscription", 'u')) {
+			rules.allow("replay dead letters").operation().named("replay").onServer().andAllowAllResponses().andThen();
+			rules.allow("resend a resource").operation().named("resend").onAnyInstance().andAllowAllResponses().andThen();
 		}
 		if (!scopes.typesPermitting('c').isEmpty() || scopes.wildcardPermits('c')) {
 			rules.allow("validate").operation().named("validate").atAnyLevel().andAllowAllResponses().andThen();

@@ -11,15 +11,11 @@ import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.util.Terser;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.bonemarrow.server.delivery.Delivery;
+import org.bonemarrow.server.delivery.DeliveryChannel;
 import org.bonemarrow.server.v2.OutboundResultMapper.Addressing;
 import org.bonemarrow.server.v2.OutboundResultMapper.OutboundResult;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -31,104 +27,63 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Specimen;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Results out over HL7 v2, the delivery: one queue and one thread per configured receiver, so each receiver
- * gets its reports in the order they were stored. A delivery builds the ORU^R01 once (one MSH-10 for all its
- * attempts, so the receiver can recognise a repeat), sends it over MLLP with HAPI's client
- * ({@code HapiContext.newClient(host, port, false)}) and waits for the ACK; no connection, a timeout or an
- * AE/AR is retried {@code retries} times, waiting {@code backoff-millis} and then twice as long each time.
- * The queue is in memory: deliveries still waiting when the server stops are lost (logged at start of
- * shutdown). Logs name the receiver, the report id and the control id, never the content.
+ * Results out over HL7 v2, the delivery: one attempt of one outbox row ({@link DeliveryChannel}). It builds the
+ * ORU^R01 from the report <em>at the version that was queued</em>, with the delivery's identity as MSH-10
+ * (the same on every retry and replay, so the receiver can recognise a repeat), sends it over MLLP with
+ * HAPI's client ({@code HapiContext.newClient(host, port, false)}) and waits for the ACK: AA/CA is delivered;
+ * no connection, a timeout or an AE/AR is a failure the outbox retries with its backoff
+ * ({@code bonemarrow.delivery}). The outbox keeps the order: a report's next version waits until this one
+ * is acknowledged. Logs name the receiver, the report id and the control id, never the content.
  */
 @Component
-public class V2OutboundSender implements DisposableBean {
-
-	private static final Logger log = LoggerFactory.getLogger(V2OutboundSender.class);
-	private static final int REMEMBERED = 10_000;
+public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 
 	private final V2Properties properties;
 	private final DaoRegistry daos;
 	private final HapiContext hapi;
-	private final Map<String, ExecutorService> queues = new LinkedHashMap<>();
-	/** Report versions already queued: a version is queued once, whatever calls enqueue twice. */
-	private final Set<String> queued = Collections.newSetFromMap(new LinkedHashMap<>() {
-		@Override
-		protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-			return size() > REMEMBERED;
-		}
-	});
 
 	public V2OutboundSender(V2Properties properties, DaoRegistry daos) {
 		this.properties = properties;
 		this.daos = daos;
 		this.hapi = V2Hapi.networkContext("v2-out-mllp");
-		for (V2Properties.Receiver r : properties.receivers()) {
-			queues.put(r.id(), Executors.newSingleThreadExecutor(task -> {
-				Thread t = new Thread(task, "v2-out-" + r.id());
-				t.setDaemon(true);
-				return t;
-			}));
-		}
 	}
 
-	/** Queues the report version for each receiver that takes its status. */
-	public void enqueue(IIdType reportVersion, String status) {
-		synchronized (queued) {
-			if (!queued.add(reportVersion.getValue())) {
-				return;
-			}
-		}
-		for (V2Properties.Receiver receiver : properties.receivers()) {
-			if (receiver.statuses().contains(status)) {
-				queues.get(receiver.id()).execute(() -> deliver(receiver, reportVersion));
-			}
-		}
+	@Override
+	public String name() {
+		return HL7V2;
 	}
 
-	private void deliver(V2Properties.Receiver receiver, IIdType reportVersion) {
-		String report = reportVersion.toUnqualifiedVersionless().getValue();
+	@Override
+	public List<Receiver> receivers() {
+		return properties.receivers().stream().map(r -> new Receiver(r.id(), "mllp://" + r.host() + ":" + r.port())).toList();
+	}
+
+	@Override
+	public Outcome attempt(Delivery delivery) {
+		Optional<V2Properties.Receiver> receiver = properties.receivers().stream()
+				.filter(r -> r.id().equals(delivery.receiver())).findFirst();
+		if (receiver.isEmpty()) {
+			// Kept, not dropped: configuring the receiver again delivers it within the retry window.
+			return Outcome.failed("receiver not configured (bonemarrow.v2.receivers)");
+		}
 		ORU_R01 message;
-		String controlId;
 		try {
-			controlId = V2Hapi.ControlIds.INSTANCE.getID();
-			Optional<OutboundResult> result = load(reportVersion);
+			Optional<OutboundResult> result = load(new IdType(delivery.resource()));
 			if (result.isEmpty()) {
-				log.warn("HL7 v2 result to {}: {} no longer readable, not sent", receiver.id(), report);
-				return;
+				return Outcome.cancelled("report version no longer stored");
 			}
+			V2Properties.Receiver r = receiver.get();
 			message = OutboundResultMapper.toOru(result.get(), new Addressing(properties.sendingApplication(),
-					properties.sendingFacility(), receiver.receivingApplication(), receiver.receivingFacility(), controlId), hapi);
+					properties.sendingFacility(), r.receivingApplication(), r.receivingFacility(), delivery.messageId()), hapi);
 		} catch (RuntimeException e) {
-			log.warn("HL7 v2 result to {}: {} could not be turned into an ORU^R01 ({}), not sent", receiver.id(), report,
-					e.getClass().getName());
-			return;
+			return Outcome.failed("could not build the ORU^R01 (" + e.getClass().getSimpleName() + ")");
 		}
-		long wait = receiver.backoffMillis();
-		for (int attempt = 1; attempt <= receiver.retries() + 1; attempt++) {
-			String outcome = send(receiver, message);
-			if (outcome == null) {
-				log.info("HL7 v2 ORU^R01 {} for {} delivered to {} (attempt {})", controlId, report, receiver.id(), attempt);
-				return;
-			}
-			log.warn("HL7 v2 ORU^R01 {} for {} to {}: attempt {} failed ({})", controlId, report, receiver.id(), attempt, outcome);
-			if (attempt <= receiver.retries()) {
-				try {
-					TimeUnit.MILLISECONDS.sleep(wait);
-				} catch (InterruptedException e) {
-					Thread.currentThread().interrupt();
-					log.warn("HL7 v2 ORU^R01 {} for {} to {}: shutting down, not sent", controlId, report, receiver.id());
-					return;
-				}
-				wait = Math.min(wait * 2, TimeUnit.MINUTES.toMillis(10));
-			}
-		}
-		log.error("HL7 v2 ORU^R01 {} for {} to {}: gave up after {} attempts", controlId, report, receiver.id(),
-				receiver.retries() + 1);
+		String failure = send(receiver.get(), message);
+		return failure == null ? Outcome.delivered() : Outcome.failed(failure);
 	}
 
 	/** One attempt: null when acknowledged (AA/CA), else what went wrong (no content). */
@@ -148,8 +103,24 @@ public class V2OutboundSender implements DisposableBean {
 			if (connection != null) {
 				hapi.getConnectionHub().discard(connection);
 			}
-			return e.getClass().getSimpleName();
+			return describe(e);
 		}
+	}
+
+	/** What failed, from the cause HAPI wraps (no connection, no ACK in time), never a message text. */
+	static String describe(Throwable failure) {
+		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+					|| t instanceof java.net.NoRouteToHostException) {
+				return "no connection (" + t.getClass().getSimpleName() + ")";
+			}
+			// HAPI's Initiator reports a missing ACK as an HL7Exception "Timeout waiting for response ...".
+			if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException
+					|| String.valueOf(t.getMessage()).startsWith("Timeout waiting for response")) {
+				return "no ACK in time (" + t.getClass().getSimpleName() + ")";
+			}
+		}
+		return failure.getClass().getSimpleName();
 	}
 
 	/** The report at that version with what the ORU^R01 carries: patient, order, results, specimens. */
@@ -190,12 +161,6 @@ public class V2OutboundSender implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		queues.values().forEach(q -> {
-			List<Runnable> waiting = q.shutdownNow();
-			if (!waiting.isEmpty()) {
-				log.warn("HL7 v2: {} result deliveries still queued at shutdown are dropped", waiting.size());
-			}
-		});
 		V2Hapi.closeNetworkContext(hapi);
 	}
 }

@@ -37,8 +37,13 @@ public record V2Properties(
 			if (r.host() == null || r.host().isBlank() || r.port() < 1 || r.port() > 65535) {
 				throw new IllegalArgumentException("bonemarrow.v2.receivers[" + r.id() + "] needs a host and a port 1..65535");
 			}
-			if (r.retries() < 0 || r.retries() > 10) {
-				throw new IllegalArgumentException("bonemarrow.v2.receivers[" + r.id() + "].retries must be 0..10");
+			if (r.retries() != null || r.backoffMillis() != null) {
+				// A setting that would be silently ignored is refused: results now retry for days, not a few times.
+				throw new IllegalArgumentException("bonemarrow.v2.receivers[" + r.id() + "].retries and backoff-millis are"
+						+ " replaced by bonemarrow.delivery (first-retry, max-interval, give-up-after), shared by every receiver");
+			}
+			if (r.timeoutMillis() < 1 || r.timeoutMillis() > 600_000) {
+				throw new IllegalArgumentException("bonemarrow.v2.receivers[" + r.id() + "].timeout-millis must be 1..600000");
 			}
 		}
 	}
@@ -142,9 +147,9 @@ public record V2Properties(
 	 * @param receivingApplication MSH-5 of the messages sent to it
 	 * @param receivingFacility   MSH-6 of the messages sent to it
 	 * @param statuses            DiagnosticReport statuses that are sent (final, corrected, amended, appended)
-	 * @param retries             further attempts after a failed one (no connection, timeout, AE/AR) 0..10
-	 * @param backoffMillis       wait before the first retry; doubled for each further one
-	 * @param timeoutMillis       how long to wait for the receiver's ACK
+	 * @param retries             no longer read: retries follow {@code bonemarrow.delivery} (start-up fails if set)
+	 * @param backoffMillis       no longer read, as retries
+	 * @param timeoutMillis       how long to wait for the receiver's ACK (1..600000)
 	 */
 	public record Receiver(
 			String id,
@@ -153,7 +158,7 @@ public record V2Properties(
 			@DefaultValue("") String receivingApplication,
 			@DefaultValue("") String receivingFacility,
 			@DefaultValue({"final", "corrected", "amended"}) List<String> statuses,
-			@DefaultValue("3") int retries,
-			@DefaultValue("2000") long backoffMillis,
+			Integer retries,
+			Long backoffMillis,
 			@DefaultValue("10000") long timeoutMillis) {}
 }

@@ -5,22 +5,23 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import java.util.Set;
+import org.bonemarrow.server.delivery.DeliveryChannel;
+import org.bonemarrow.server.delivery.DeliveryOutbox;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Results out over HL7 v2, the trigger: when a bone marrow report is stored with a new status (created, or
  * its status changed) or is corrected again (a further amended/corrected version), the configured v2
- * receivers are sent an ORU^R01. Hooked on HAPI's JPA interceptor service before commit, it only notes the
- * report version; the delivery is queued after the commit ({@link TransactionSynchronization#afterCommit}),
- * so a rolled-back write sends nothing and each committed version is queued exactly once, by the instance
- * that stored it. FHIR rest-hook Subscriptions are untouched and still notify their own subscribers.
+ * receivers are sent an ORU^R01. Hooked on HAPI's JPA interceptor service before commit, it queues one
+ * delivery per receiver in the durable outbox, in the write's own transaction: a rolled-back write sends
+ * nothing, and a committed one is owed even if the process dies the next moment. The outbox's dispatcher
+ * then sends it ({@link V2OutboundSender}). FHIR rest-hook Subscriptions are queued the same way by their
+ * own writer.
  *
  * <p>Not HAPI's subscription machinery: its delivery channels speak FHIR (rest-hook, websocket, e-mail,
  * FHIR messaging), and an MLLP channel would mean a custom delivery subscriber inside HAPI's channel
@@ -35,10 +36,12 @@ public class V2ResultPublisher {
 			DiagnosticReport.DiagnosticReportStatus.AMENDED, DiagnosticReport.DiagnosticReportStatus.CORRECTED,
 			DiagnosticReport.DiagnosticReportStatus.APPENDED);
 
-	private final V2OutboundSender sender;
+	private final V2Properties properties;
+	private final DeliveryOutbox outbox;
 
-	public V2ResultPublisher(IInterceptorService jpaInterceptors, V2Properties properties, V2OutboundSender sender) {
-		this.sender = sender;
+	public V2ResultPublisher(IInterceptorService jpaInterceptors, V2Properties properties, DeliveryOutbox outbox) {
+		this.properties = properties;
+		this.outbox = outbox;
 		if (!properties.receivers().isEmpty()) {
 			jpaInterceptors.registerInterceptor(this);
 		}
@@ -61,15 +64,10 @@ public class V2ResultPublisher {
 		}
 		IIdType version = report.getIdElement().toUnqualified();
 		String status = report.getStatus().toCode();
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCommit() {
-					sender.enqueue(version, status);
-				}
-			});
-		} else {
-			sender.enqueue(version, status);
+		for (V2Properties.Receiver receiver : properties.receivers()) {
+			if (receiver.statuses().contains(status)) {
+				outbox.enqueue(DeliveryChannel.HL7V2, receiver.id(), version, oldResource == null ? "CREATE" : "UPDATE", false);
+			}
 		}
 	}
 

@@ -13,6 +13,7 @@ import org.bonemarrow.server.support.ServerProcess;
 import org.bonemarrow.server.support.TestReceiver;
 import org.bonemarrow.server.support.Tokens;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Scale-out as docs/scaling.md describes it: two stateless server processes on one PostgreSQL database.
  * A write on one is read on the other, and a result notification is delivered once, not once per
- * instance (each instance matches only the writes it handled itself). Runs in the PostgreSQL build
+ * instance: each instance queues only the writes it handled itself, and both work the one outbox, each
+ * delivery claimed by one of them at a time (SKIP LOCKED and a lease). The receiver is down at first, so
+ * both instances retry the same deliveries while it is. Runs in the PostgreSQL build
  * ({@code mvn -B verify -Ppostgres}, as .ci/run does); H2 is a single-process database.
  */
 @EnabledIfSystemProperty(named = "spring.profiles.active", matches = "postgres")
@@ -31,12 +34,12 @@ class TwoInstancesOnPostgresTest {
 	@Test
 	void writeOnOneIsReadOnTheOther_andTheOrdererIsNotifiedOnce() throws Exception {
 		Path dir = Files.createDirectories(Path.of("target", "two-instances"));
-		try (TestReceiver ehr = new TestReceiver();
-				ServerProcess a = ServerProcess.start(dir.resolve("a"), dir.resolve("a.log"), args(ehr));
+		int ehrPort = ServerProcess.freePort();
+		try (ServerProcess a = ServerProcess.start(dir.resolve("a"), dir.resolve("a.log"), args(ehrPort));
 				// B issues no tokens of its own: it trusts A's keys, as every instance trusts the hospital's
 				// identity provider in production (docs/scaling.md).
 				ServerProcess b = ServerProcess.start(dir.resolve("b"), dir.resolve("b.log"),
-						with(args(ehr), "--bonemarrow.security.jwk-set-uri=http://localhost:" + a.port + "/oauth2/jwks"))) {
+						with(args(ehrPort), "--bonemarrow.security.jwk-set-uri=http://localhost:" + a.port + "/oauth2/jwks"))) {
 			String token = a.token(Tokens.TEST_ADMIN);
 
 			Bundle exam = SampleBundles.unique("exam-iron-assessment.json");
@@ -52,12 +55,27 @@ class TwoInstancesOnPostgresTest {
 			assertThat(b.fhir(token).get("/ServiceRequest/" + order.substring(order.indexOf('/') + 1) + "/$exam-summary")
 					.statusCode()).isEqualTo(200);
 
-			// Both instances hold the configured receiver's Subscription; the final report must arrive once,
-			// and still once after both have had time to deliver.
-			Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ehr.deliveries.size() >= 1);
-			Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
-					.until(() -> ehr.deliveries.size() == 1);
-			assertThat(ehr.deliveries.get(0).path()).startsWith("/ehr/fhir/DiagnosticReport/");
+			// Two more exams through B: reports queued by both instances.
+			for (int i = 0; i < 2; i++) {
+				Bundle another = SampleBundles.unique("exam-iron-assessment.json");
+				assertThat(b.fhir(token).body(CTX.newJsonParser().encodeResourceToString(another)).post("/").statusCode())
+						.isEqualTo(200);
+			}
+			// While the receiver is down both instances retry; then it comes back. Each final report must arrive
+			// once, and still once after both have had time to deliver again.
+			Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+					.until(() -> statusPart(b, token, "last-error-time") != null);
+			try (TestReceiver ehr = new TestReceiver(0, ehrPort)) {
+				Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ehr.deliveries.size() >= 3);
+				Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+						.until(() -> ehr.deliveries.size() == 3);
+				assertThat(ehr.deliveries).allSatisfy(d -> assertThat(d.path()).startsWith("/ehr/fhir/DiagnosticReport/"));
+				assertThat(ehr.deliveries.stream().map(TestReceiver.Delivery::path).distinct()).hasSize(3);
+				assertThat(ehr.deliveries.stream().map(TestReceiver.Delivery::deliveryId).distinct()).hasSize(3);
+				// Either instance tells the same state: all delivered, nothing pending.
+				assertThat(statusPart(a, token, "delivered")).isEqualTo("3");
+				assertThat(statusPart(b, token, "pending")).isEqualTo("0");
+			}
 
 			// The shared database outlives this test: leave no receiver behind for later test classes.
 			a.fhir().delete("/Subscription/bme-receiver-scaling-test-ehr").then().statusCode(200);
@@ -70,15 +88,25 @@ class TwoInstancesOnPostgresTest {
 		return all;
 	}
 
-	private static String[] args(TestReceiver ehr) {
+	private static String statusPart(ServerProcess server, String token, String name) {
+		Parameters status = CTX.newJsonParser().parseResource(Parameters.class,
+				server.fhir(token).get("/$delivery-status?receiver=Subscription/bme-receiver-scaling-test-ehr").asString());
+		return status.getParameterFirstRep().getPart().stream().filter(p -> p.getName().equals(name))
+				.map(p -> p.getValue().primitiveValue()).findFirst().orElse(null);
+	}
+
+	private static String[] args(int ehrPort) {
 		return new String[] {
 			"--spring.profiles.active=postgres",
 			"--spring.datasource.url=" + System.getProperty("BONEMARROW_DB_URL"),
 			"--spring.datasource.username=" + System.getProperty("BONEMARROW_DB_USER"),
 			"--spring.datasource.password=" + System.getProperty("BONEMARROW_DB_PASSWORD"),
 			"--bonemarrow.notifications.receivers[0].id=scaling-test-ehr",
-			"--bonemarrow.notifications.receivers[0].endpoint=" + ehr.endpoint(),
-			"--bonemarrow.notifications.receivers[0].criteria=DiagnosticReport?status=final"
+			"--bonemarrow.notifications.receivers[0].endpoint=http://127.0.0.1:" + ehrPort + "/ehr/fhir",
+			"--bonemarrow.notifications.receivers[0].criteria=DiagnosticReport?status=final",
+			"--bonemarrow.delivery.first-retry=500ms",
+			"--bonemarrow.delivery.max-interval=1s",
+			"--bonemarrow.delivery.poll-interval=200ms"
 		};
 	}
 }

@@ -38,9 +38,11 @@ import org.springframework.test.context.ContextConfiguration;
 			"bonemarrow.v2.receivers[0].host=127.0.0.1",
 			"bonemarrow.v2.receivers[0].port=${" + V2TestReceiverInitializer.PORT_PROPERTY + "}",
 			"bonemarrow.v2.receivers[0].receiving-application=TEST-LIS",
-			"bonemarrow.v2.receivers[0].retries=2",
-			"bonemarrow.v2.receivers[0].backoff-millis=100",
-			"bonemarrow.v2.receivers[0].timeout-millis=5000"
+			"bonemarrow.v2.receivers[0].timeout-millis=5000",
+			// Short retry waits, so a test sees a retry within a second or two (the window stays 72 h).
+			"bonemarrow.delivery.first-retry=200ms",
+			"bonemarrow.delivery.max-interval=2s",
+			"bonemarrow.delivery.poll-interval=200ms"
 		})
 @ContextConfiguration(initializers = V2TestReceiverInitializer.class)
 public @interface FhirServerTest {}

@@ -131,7 +131,8 @@ public final class ServerProcess implements AutoCloseable {
 		}
 	}
 
-	private static int freePort() throws IOException {
+	/** A TCP port free now (for a receiver that a test starts later, on a port the server was told). */
+	public static int freePort() throws IOException {
 		try (ServerSocket s = new ServerSocket(0)) {
 			return s.getLocalPort();
 		}

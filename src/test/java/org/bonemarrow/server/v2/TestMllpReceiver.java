@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the marked texts, which it answers AE (to show retries). One per test JVM, started before the shared
  * server context ({@link V2TestReceiverInitializer}) because the server's configuration names its port.
  */
-final class TestMllpReceiver {
+public final class TestMllpReceiver {
 
 	private static TestMllpReceiver shared;
 
@@ -38,7 +38,7 @@ final class TestMllpReceiver {
 		});
 	}
 
-	static synchronized TestMllpReceiver shared() {
+	public static synchronized TestMllpReceiver shared() {
 		if (shared == null) {
 			shared = new TestMllpReceiver();
 		}
@@ -55,7 +55,7 @@ final class TestMllpReceiver {
 	}
 
 	/** Messages received so far that contain the text (e.g. a test's own placer number). */
-	List<String> containing(String text) {
+	public List<String> containing(String text) {
 		return received.stream().filter(m -> m.contains(text)).toList();
 	}
 
