@@ -23,6 +23,7 @@ import org.bonemarrow.server.delivery.DeliveryProperties;
 import org.bonemarrow.server.delivery.HapiDeliveryHandedOver;
 import org.bonemarrow.server.delivery.RestHookChannel;
 import org.bonemarrow.server.delivery.SubscriptionOutboxWriter;
+import org.bonemarrow.server.delivery.SubscriptionRegistryFreshness;
 import org.bonemarrow.server.security.CallerIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,8 +75,11 @@ public class DeliveryConfig {
 	@Bean
 	@ConditionalOnProperty(name = OUTBOX_DELIVERS_REST_HOOKS, havingValue = DeliveryProperties.OUTBOX, matchIfMissing = true)
 	SubscriptionOutboxWriter subscriptionOutboxWriter(FhirContext fhirContext, SubscriptionRegistry registry,
-			InMemorySubscriptionMatcher matcher, DeliveryOutbox outbox, IInterceptorService jpaInterceptors) {
-		SubscriptionOutboxWriter writer = new SubscriptionOutboxWriter(fhirContext, registry, matcher, outbox);
+			InMemorySubscriptionMatcher matcher, DeliveryOutbox outbox, IInterceptorService jpaInterceptors,
+			DataSource dataSource, SubscriptionLoader loader) {
+		SubscriptionRegistryFreshness freshness = new SubscriptionRegistryFreshness(fhirContext, dataSource, loader);
+		jpaInterceptors.registerInterceptor(freshness);
+		SubscriptionOutboxWriter writer = new SubscriptionOutboxWriter(fhirContext, registry, matcher, outbox, freshness);
 		jpaInterceptors.registerInterceptor(writer);
 		jpaInterceptors.registerInterceptor(new HapiDeliveryHandedOver(fhirContext));
 		return writer;

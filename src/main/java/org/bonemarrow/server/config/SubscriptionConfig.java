@@ -14,7 +14,7 @@ import ca.uhn.fhir.rest.param.TokenOrListParam;
 import org.bonemarrow.server.fhir.UnsubscribedChangesSkipMatching;
 import org.hl7.fhir.dstu2.model.Subscription;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
@@ -56,11 +56,12 @@ public class SubscriptionConfig {
 
 	/**
 	 * On HAPI's JPA interceptor service, where the subscription submitter asks before it queues a change.
-	 * Off in stock mode, which keeps HAPI's queue-everything default.
+	 * Only when HAPI delivers rest-hooks itself: with the outbox (default) HAPI's queue carries Subscriptions
+	 * only ({@code delivery.HapiDeliveryHandedOver}). Stock mode keeps HAPI's queue-everything default.
 	 */
 	@Bean
-	@ConditionalOnProperty(name = "bonemarrow.notifications.skip-unsubscribed-types", havingValue = "true",
-			matchIfMissing = true)
+	@ConditionalOnExpression("'${bonemarrow.notifications.skip-unsubscribed-types:true}' == 'true'"
+			+ " and '${bonemarrow.delivery.rest-hook:outbox}' == 'hapi'")
 	public UnsubscribedChangesSkipMatching unsubscribedChangesSkipMatching(FhirContext fhirContext,
 			SubscriptionRegistry registry, IInterceptorService jpaInterceptors) {
 		UnsubscribedChangesSkipMatching interceptor = new UnsubscribedChangesSkipMatching(fhirContext, registry);

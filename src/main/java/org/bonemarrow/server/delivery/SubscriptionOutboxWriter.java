@@ -21,7 +21,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * matched against the active rest-hook Subscriptions in HAPI's registry, with HAPI's own in-memory matcher
  * (the same one its subscription pipeline uses), and each match becomes an outbox row in the write's own
  * transaction. Criteria HAPI cannot match in memory (chains, {@code _has}) are queued too, marked for the
- * dispatcher to ask the database once the write has committed.
+ * dispatcher to ask the database once the write has committed. The registry is reloaded first when a
+ * Subscription changed on another instance ({@link SubscriptionRegistryFreshness}).
  *
  * <p>Deletes are queued only for Subscriptions that ask for them (HAPI's send-delete-messages extension),
  * as HAPI does. AuditEvents and Subscriptions are never delivered (the audit trail is not for subscribers;
@@ -36,13 +37,15 @@ public class SubscriptionOutboxWriter {
 	private final SubscriptionRegistry registry;
 	private final InMemorySubscriptionMatcher matcher;
 	private final DeliveryOutbox outbox;
+	private final SubscriptionRegistryFreshness freshness;
 
 	public SubscriptionOutboxWriter(FhirContext fhirContext, SubscriptionRegistry registry,
-			InMemorySubscriptionMatcher matcher, DeliveryOutbox outbox) {
+			InMemorySubscriptionMatcher matcher, DeliveryOutbox outbox, SubscriptionRegistryFreshness freshness) {
 		this.fhirContext = fhirContext;
 		this.registry = registry;
 		this.matcher = matcher;
 		this.outbox = outbox;
+		this.freshness = freshness;
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -65,6 +68,7 @@ public class SubscriptionOutboxWriter {
 		if (NEVER_DELIVERED.contains(type) || !resource.getIdElement().hasVersionIdPart()) {
 			return;
 		}
+		freshness.ensureFresh();
 		ResourceModifiedMessage change = null;
 		for (ActiveSubscription active : registry.getAll()) {
 			CanonicalSubscription subscription = active.getSubscription();
