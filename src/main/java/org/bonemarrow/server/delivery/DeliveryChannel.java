@@ -17,6 +17,12 @@ public interface DeliveryChannel {
 	/** Receivers this channel knows of now (for status: a receiver with nothing queued is still shown). */
 	List<Receiver> receivers();
 
+	/**
+	 * The longest one attempt can take (connect plus the wait for an answer): the outbox's lease must be
+	 * longer, or another instance could take a delivery over while it is still being attempted.
+	 */
+	java.time.Duration longestAttempt();
+
 	/** One attempt to hand the delivery over. Never throws: every failure is an {@link Outcome}. */
 	Outcome attempt(Delivery delivery);
 

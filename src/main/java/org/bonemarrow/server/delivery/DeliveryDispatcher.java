@@ -57,6 +57,12 @@ public class DeliveryDispatcher implements SmartLifecycle {
 		this.audit = audit;
 		this.clock = clock;
 		this.freeWorkers = new Semaphore(properties.workers());
+		for (DeliveryChannel channel : channels) {
+			if (channel.longestAttempt().compareTo(properties.lease()) >= 0) {
+				throw new IllegalArgumentException("bonemarrow.delivery.lease (" + properties.lease() + ") must be longer than"
+						+ " the longest " + channel.name() + " attempt (" + channel.longestAttempt() + ", its timeouts)");
+			}
+		}
 		outbox.onQueued(this::wakeUp);
 	}
 

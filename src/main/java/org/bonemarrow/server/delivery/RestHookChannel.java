@@ -83,6 +83,14 @@ public class RestHookChannel implements DeliveryChannel {
 		return receivers;
 	}
 
+	/** HAPI's REST client: connect, connection-pool and socket timeouts (10 s each by default). */
+	@Override
+	public java.time.Duration longestAttempt() {
+		var client = fhirContext.getRestfulClientFactory();
+		return java.time.Duration.ofMillis((long) client.getConnectTimeout() + client.getConnectionRequestTimeout()
+				+ client.getSocketTimeout());
+	}
+
 	@Override
 	public Outcome attempt(Delivery delivery) {
 		CanonicalSubscription subscription;

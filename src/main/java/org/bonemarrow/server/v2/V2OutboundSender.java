@@ -62,6 +62,13 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 		return properties.receivers().stream().map(r -> new Receiver(r.id(), "mllp://" + r.host() + ":" + r.port())).toList();
 	}
 
+	/** Connecting (HAPI's client gives up on a connection after about 10 s) plus the longest ACK wait. */
+	@Override
+	public java.time.Duration longestAttempt() {
+		long ack = properties.receivers().stream().mapToLong(V2Properties.Receiver::timeoutMillis).max().orElse(0);
+		return java.time.Duration.ofMillis(ack).plusSeconds(10);
+	}
+
 	@Override
 	public Outcome attempt(Delivery delivery) {
 		Optional<V2Properties.Receiver> receiver = properties.receivers().stream()
