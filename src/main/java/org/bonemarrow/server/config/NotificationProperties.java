@@ -23,6 +23,24 @@ public record NotificationProperties(
 			throw new IllegalArgumentException("bonemarrow.notifications.delivery-retries must be 0..10");
 		}
 		receivers = receivers == null ? List.of() : List.copyOf(receivers);
+		for (Receiver r : receivers) {
+			if (!isHttpUrl(r.endpoint())) {
+				// Refused before anything is registered: a receiver that could never be delivered to would
+				// otherwise only show up as dead letters days later.
+				throw new IllegalArgumentException("bonemarrow.notifications.receivers[" + r.id()
+						+ "].endpoint must be an http(s) URL with a host, was " + r.endpoint());
+			}
+		}
+	}
+
+	static boolean isHttpUrl(String endpoint) {
+		try {
+			java.net.URI uri = new java.net.URI(endpoint);
+			return ("https".equalsIgnoreCase(uri.getScheme()) || "http".equalsIgnoreCase(uri.getScheme()))
+					&& uri.getHost() != null && !uri.getHost().isBlank();
+		} catch (java.net.URISyntaxException | NullPointerException e) {
+			return false;
+		}
 	}
 
 	/**
