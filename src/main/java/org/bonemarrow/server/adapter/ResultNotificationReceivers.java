@@ -16,7 +16,9 @@ import org.springframework.stereotype.Component;
  * Workflow step 5 (results out), the configured half: each receiver in {@code bonemarrow.notifications}
  * becomes a rest-hook Subscription with a fixed id, written with PUT semantics at start-up so a restart
  * with changed settings updates it instead of adding a second one. EHRs can also register themselves by
- * POSTing a Subscription; both kinds are delivered the same way, with HAPI's retry-count extension.
+ * POSTing a Subscription; both kinds are delivered the same way, through the durable outbox (package
+ * delivery). HAPI's retry-count extension is still written: it is what HAPI reads when it delivers itself
+ * ({@code bonemarrow.delivery.rest-hook=hapi}, stock mode).
  */
 @Component
 public class ResultNotificationReceivers {

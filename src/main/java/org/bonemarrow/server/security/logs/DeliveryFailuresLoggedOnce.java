@@ -9,7 +9,8 @@ import org.slf4j.Marker;
 
 /**
  * Drops HAPI's five error lines (three with stack traces) for each failed rest-hook delivery attempt; the
- * server logs one line instead ({@code fhir.DeliveryFailureLog}). HAPI's retrying channel wrapper also
+ * server logs one line instead ({@code delivery.DeliveryDispatcher}, or {@code fhir.DeliveryFailureLog}
+ * when HAPI delivers itself in stock mode). HAPI's retrying channel wrapper also
  * serves the matching channel, so only its lines about a delivery channel are dropped. Registered in
  * logback-spring.xml.
  */
