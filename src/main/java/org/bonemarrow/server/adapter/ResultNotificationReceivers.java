@@ -2,8 +2,12 @@ package org.bonemarrow.server.adapter;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.HapiExtensions;
 import org.bonemarrow.server.config.NotificationProperties;
+import java.time.Duration;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.slf4j.Logger;
@@ -25,6 +29,7 @@ public class ResultNotificationReceivers {
 
 	private static final Logger log = LoggerFactory.getLogger(ResultNotificationReceivers.class);
 	static final String ID_PREFIX = "bme-receiver-";
+	private static final Duration ACTIVATION_DEADLINE = Duration.ofSeconds(60);
 
 	private final DaoRegistry daos;
 	private final NotificationProperties properties;
@@ -34,12 +39,43 @@ public class ResultNotificationReceivers {
 		this.properties = properties;
 	}
 
+	/**
+	 * Runs before the server reports itself ready for traffic (readiness follows ApplicationReadyEvent), and
+	 * waits until HAPI has activated each receiver's Subscription: a report stored before then would be
+	 * matched against no Subscription and owe the receiver nothing. HAPI accepts a new Subscription only as
+	 * {@code requested} and activates it asynchronously, within a second or two.
+	 */
 	@EventListener(ApplicationReadyEvent.class)
-	public void registerConfiguredReceivers() {
+	public void registerConfiguredReceivers() throws InterruptedException {
 		for (NotificationProperties.Receiver receiver : properties.receivers()) {
-			daos.getResourceDao(Subscription.class).update(subscriptionFor(receiver, properties.deliveryRetries()),
-					new SystemRequestDetails());
+			Subscription wanted = subscriptionFor(receiver, properties.deliveryRetries());
+			if (isActive(ID_PREFIX + receiver.id())) {
+				// Already active (another instance, or an earlier start): kept active, so that instances already
+				// serving never see it fall back to requested and unmatched; unchanged settings write nothing.
+				wanted.setStatus(Subscription.SubscriptionStatus.ACTIVE);
+			}
+			daos.getResourceDao(Subscription.class).update(wanted, new SystemRequestDetails());
 			log.info("Notification receiver {} registered as Subscription/{}", receiver.id(), ID_PREFIX + receiver.id());
+		}
+		long deadline = System.nanoTime() + ACTIVATION_DEADLINE.toNanos();
+		for (NotificationProperties.Receiver receiver : properties.receivers()) {
+			while (!isActive(ID_PREFIX + receiver.id())) {
+				if (System.nanoTime() > deadline) {
+					log.warn("Subscription/{}{} not active after {}; results stored until it is are not sent to it",
+							ID_PREFIX, receiver.id(), ACTIVATION_DEADLINE);
+					break;
+				}
+				Thread.sleep(100);
+			}
+		}
+	}
+
+	private boolean isActive(String id) {
+		try {
+			return daos.getResourceDao(Subscription.class).read(new IdType("Subscription", id), new SystemRequestDetails())
+					.getStatus() == Subscription.SubscriptionStatus.ACTIVE;
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return false;
 		}
 	}
 

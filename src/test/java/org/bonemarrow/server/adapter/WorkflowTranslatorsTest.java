@@ -149,6 +149,8 @@ class WorkflowTranslatorsTest {
 				"ward-ehr", "https://ehr.example/fhir", java.util.List.of("Authorization: Bearer x"),
 				"DiagnosticReport?status=final", "application/fhir+json"), 4);
 		assertThat(s.getIdElement().getIdPart()).isEqualTo("bme-receiver-ward-ehr");
+		// HAPI accepts a new Subscription only as requested; it activates it (and the server waits for that).
+		assertThat(s.getStatus()).isEqualTo(Subscription.SubscriptionStatus.REQUESTED);
 		assertThat(s.getChannel().getType()).isEqualTo(Subscription.SubscriptionChannelType.RESTHOOK);
 		assertThat(s.getChannel().getHeader()).extracting(h -> h.getValue()).containsExactly("Authorization: Bearer x");
 		assertThat(s.getChannel().getExtensionByUrl(ca.uhn.fhir.util.HapiExtensions.EX_RETRY_COUNT).getValue().primitiveValue()).isEqualTo("4");
