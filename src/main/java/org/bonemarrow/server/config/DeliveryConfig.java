@@ -29,6 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -61,6 +63,11 @@ public class DeliveryConfig {
 	DeliveryDispatcher deliveryDispatcher(DeliveryOutbox outbox, List<DeliveryChannel> channels,
 			DeliveryProperties properties, DeliveryAudit audit) {
 		return new DeliveryDispatcher(outbox, channels, properties, audit, Clock.systemUTC());
+	}
+
+	@Bean
+	ApplicationListener<ApplicationReadyEvent> deliveriesStartWhenReady(DeliveryDispatcher dispatcher) {
+		return ready -> dispatcher.markReady();
 	}
 
 	@Bean

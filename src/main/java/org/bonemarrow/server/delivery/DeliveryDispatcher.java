@@ -45,6 +45,8 @@ public class DeliveryDispatcher implements SmartLifecycle {
 	private final Semaphore wakeUps = new Semaphore(0);
 	private final AtomicInteger inFlight = new AtomicInteger();
 	private volatile boolean running;
+	/** Set once the server is up: HAPI's search parameters are loaded, which a database match needs. */
+	private volatile boolean ready;
 	private ExecutorService workers;
 	private Thread claimer;
 
@@ -64,6 +66,16 @@ public class DeliveryDispatcher implements SmartLifecycle {
 			}
 		}
 		outbox.onQueued(this::wakeUp);
+	}
+
+	/**
+	 * Starts claiming: called once the application is ready. Until then nothing is attempted, so that a
+	 * delivery left due by a kill is not matched against a database whose search parameters HAPI has not
+	 * loaded yet (and wrongly ended as not matching).
+	 */
+	public void markReady() {
+		ready = true;
+		wakeUp();
 	}
 
 	/** Look for due deliveries now rather than at the next poll. */
@@ -92,7 +104,7 @@ public class DeliveryDispatcher implements SmartLifecycle {
 	private void claimLoop() {
 		while (running) {
 			try {
-				int free = freeWorkers.availablePermits();
+				int free = ready ? freeWorkers.availablePermits() : 0;
 				int claimed = 0;
 				if (free > 0) {
 					List<Delivery> due = outbox.claim(owner, free, properties.lease().toMillis());

@@ -94,9 +94,16 @@ public class SubscriptionRegistryFreshness {
 		if (epoch != null && epoch != loadedEpoch) {
 			synchronized (this) {
 				if (epoch != loadedEpoch) {
-					loader.forceRefresh();
-					loadedEpoch = epoch;
-					log.debug("Subscription registry reloaded (epoch {})", epoch);
+					try {
+						loader.forceRefresh();
+						loadedEpoch = epoch;
+						log.debug("Subscription registry reloaded (epoch {})", epoch);
+					} catch (RuntimeException e) {
+						// Never fail the write over it: the registry stays as HAPI last loaded it (its own refresh
+						// follows within a minute), and the next write tries again.
+						log.warn("Subscription registry not reloaded ({}); matching against the last loaded one",
+								e.getClass().getSimpleName());
+					}
 				}
 			}
 		}

@@ -46,6 +46,7 @@ class DeliveryDispatcherTest {
 				Duration.ofMillis(100), Duration.ofMillis(200), window, 2, Duration.ofMillis(100), Duration.ofSeconds(30)),
 				new DeliveryAudit(null), Clock.systemUTC());
 		dispatcher.start();
+		dispatcher.markReady();
 	}
 
 	@Test
