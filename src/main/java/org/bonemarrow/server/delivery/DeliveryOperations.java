@@ -223,6 +223,7 @@ public class DeliveryOperations {
 		part.addPart().setName("pending").setValue(new IntegerType(Math.toIntExact(Math.min(c.pending(), Integer.MAX_VALUE))));
 		part.addPart().setName("delivered").setValue(new IntegerType(Math.toIntExact(Math.min(c.delivered(), Integer.MAX_VALUE))));
 		part.addPart().setName("dead-letters").setValue(new IntegerType(Math.toIntExact(Math.min(c.dead(), Integer.MAX_VALUE))));
+		part.addPart().setName("cancelled").setValue(new IntegerType(Math.toIntExact(Math.min(c.cancelled(), Integer.MAX_VALUE))));
 		instant(part, "oldest-pending", c.oldestPending());
 		instant(part, "last-delivered", c.lastDelivered());
 		instant(part, "last-error-time", c.lastErrorAt());

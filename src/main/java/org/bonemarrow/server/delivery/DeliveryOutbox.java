@@ -287,15 +287,19 @@ public class DeliveryOutbox {
 
 	/** Per receiver that has ever had a delivery: counts, the oldest pending, last success and last error. */
 	public List<ReceiverCounts> counts() {
-		List<ReceiverCounts> counts = jdbc.query("SELECT CHANNEL, RECEIVER, COUNT(*) AS TOTAL,"
+		// TOTAL counts what the receiver was owed: not the rows a database match found outside its criteria.
+		List<ReceiverCounts> counts = jdbc.query("SELECT CHANNEL, RECEIVER,"
+				+ " SUM(CASE WHEN STATE <> '" + NOT_MATCHED + "' THEN 1 ELSE 0 END) AS TOTAL,"
 				+ " SUM(CASE WHEN STATE = '" + PENDING + "' THEN 1 ELSE 0 END) AS PENDING_N,"
 				+ " SUM(CASE WHEN STATE = '" + DELIVERED + "' THEN 1 ELSE 0 END) AS DELIVERED_N,"
 				+ " SUM(CASE WHEN STATE = '" + DEAD + "' THEN 1 ELSE 0 END) AS DEAD_N,"
+				+ " SUM(CASE WHEN STATE = '" + CANCELLED + "' THEN 1 ELSE 0 END) AS CANCELLED_N,"
 				+ " MIN(CASE WHEN STATE = '" + PENDING + "' THEN DUE_AT END) AS OLDEST_PENDING,"
 				+ " MAX(CASE WHEN STATE = '" + DELIVERED + "' THEN DONE_AT END) AS LAST_DELIVERED,"
 				+ " MAX(ERROR_AT) AS LAST_ERROR_AT FROM " + TABLE + " GROUP BY CHANNEL, RECEIVER",
 				(rs, n) -> new ReceiverCounts(rs.getString("CHANNEL"), rs.getString("RECEIVER"), rs.getLong("TOTAL"),
-						rs.getLong("PENDING_N"), rs.getLong("DELIVERED_N"), rs.getLong("DEAD_N"), instant(rs, "OLDEST_PENDING"),
+						rs.getLong("PENDING_N"), rs.getLong("DELIVERED_N"), rs.getLong("DEAD_N"), rs.getLong("CANCELLED_N"),
+						instant(rs, "OLDEST_PENDING"),
 						instant(rs, "LAST_DELIVERED"), instant(rs, "LAST_ERROR_AT"), null));
 		List<ReceiverCounts> withErrors = new ArrayList<>(counts.size());
 		for (ReceiverCounts c : counts) {
@@ -319,15 +323,15 @@ public class DeliveryOutbox {
 
 	/** A receiver's deliveries, summed. Times are null when there is none of that kind. */
 	public record ReceiverCounts(String channel, String receiver, long total, long pending, long delivered, long dead,
-			Instant oldestPending, Instant lastDelivered, Instant lastErrorAt, String lastError) {
+			long cancelled, Instant oldestPending, Instant lastDelivered, Instant lastErrorAt, String lastError) {
 
 		ReceiverCounts withLastError(String error) {
-			return new ReceiverCounts(channel, receiver, total, pending, delivered, dead, oldestPending, lastDelivered,
-					lastErrorAt, error);
+			return new ReceiverCounts(channel, receiver, total, pending, delivered, dead, cancelled, oldestPending,
+					lastDelivered, lastErrorAt, error);
 		}
 
 		static ReceiverCounts none(String channel, String receiver) {
-			return new ReceiverCounts(channel, receiver, 0, 0, 0, 0, null, null, null, null);
+			return new ReceiverCounts(channel, receiver, 0, 0, 0, 0, 0, null, null, null, null);
 		}
 	}
 

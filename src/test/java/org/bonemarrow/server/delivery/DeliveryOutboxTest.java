@@ -84,6 +84,7 @@ class DeliveryOutboxTest {
 		assertThat(counts.dead()).isEqualTo(1);
 		assertThat(counts.pending()).isZero();
 		assertThat(counts.lastError()).isEqualTo("no connection (ConnectException)");
+		assertThat(counts.total()).isEqualTo(1);
 		assertThat(outbox.deadLetters(DeliveryChannel.HL7V2, "lis", 10)).extracting(r -> r.delivery().id()).containsExactly(id);
 
 		assertThat(outbox.replay(id)).isTrue();
@@ -108,6 +109,19 @@ class DeliveryOutboxTest {
 			assertThat(queue("lis", "DiagnosticReport/12/_history/1")).isEqualTo(-1);
 		});
 		assertThat(outbox.counts().get(0).pending()).isEqualTo(1);
+	}
+
+	@Test
+	void whatADatabaseMatchFoundOutsideTheCriteriaIsNotCountedAsOwed_aCancelledOneIs() {
+		queue("ehr", "DiagnosticReport/13/_history/1");
+		queue("ehr", "DiagnosticReport/14/_history/1");
+		List<Delivery> both = outbox.claim("a", 10, 60_000);
+		assertThat(outbox.ended(both.get(0), "a", DeliveryOutbox.NOT_MATCHED, "outside the criteria")).isTrue();
+		assertThat(outbox.ended(both.get(1), "a", DeliveryOutbox.CANCELLED, "Subscription deleted")).isTrue();
+		DeliveryOutbox.ReceiverCounts counts = outbox.counts().get(0);
+		assertThat(counts.total()).isEqualTo(1);
+		assertThat(counts.cancelled()).isEqualTo(1);
+		assertThat(counts.pending()).isZero();
 	}
 
 	private long queue(String receiver, String version) {
