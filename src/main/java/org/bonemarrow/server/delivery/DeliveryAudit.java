@@ -2,11 +2,11 @@ package org.bonemarrow.server.delivery;
 
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import java.util.Date;
+import org.bonemarrow.server.security.audit.AuditEvents;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
@@ -24,9 +24,7 @@ public class DeliveryAudit {
 	private static final Coding REST = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
 			"Restful Operation");
 	private static final Coding OPERATION = new Coding("http://hl7.org/fhir/restful-interaction", "operation", "operation");
-	/** Same identifier system as the audit trail's other events name OAuth clients with. */
-	static final String CLIENT_ID_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/oauth-client";
-	static final String OBSERVER = "bone-marrow-exam-fhir-server";
+	private static final String OBSERVER = AuditEvents.OBSERVER;
 
 	private final IBalpAuditEventSink sink;
 
@@ -52,9 +50,9 @@ public class DeliveryAudit {
 		event.setRecorded(new Date());
 		event.setOutcome(AuditEventOutcome._0);
 		event.setOutcomeDesc(operation + " queued " + d.messageId() + " for " + d.channel() + " " + d.receiver());
+		// The client named the way every other event of the audit trail names it.
 		event.addAgent().setRequestor(true).setName(clientId == null ? "unauthenticated" : clientId)
-				.setWho(new Reference().setIdentifier(new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(clientId))
-						.setDisplay(clientId));
+				.setWho(clientId == null ? new Reference().setDisplay("unauthenticated") : AuditEvents.client(clientId));
 		destination(event, d);
 		event.getSource().setObserver(new Reference().setDisplay(OBSERVER));
 		entity(event, d);

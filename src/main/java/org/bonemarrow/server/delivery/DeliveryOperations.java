@@ -78,9 +78,7 @@ public class DeliveryOperations {
 		Subscription subscription = daos.getResourceDao(Subscription.class).read(id.toVersionless(),
 				new SystemRequestDetails());
 		String receiver = subscription.getIdElement().getIdPart();
-		ReceiverCounts counts = outbox.counts().stream()
-				.filter(c -> c.channel().equals(DeliveryChannel.REST_HOOK) && c.receiver().equals(receiver)).findFirst()
-				.orElse(ReceiverCounts.none(DeliveryChannel.REST_HOOK, receiver));
+		ReceiverCounts counts = outbox.counts(DeliveryChannel.REST_HOOK, receiver);
 		Parameters status = new Parameters();
 		status.getMeta().addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4");
 		status.addParameter().setName("subscription").setValue(new Reference(SUBSCRIPTION_PREFIX + receiver));
@@ -110,23 +108,22 @@ public class DeliveryOperations {
 				endpoints.put(name, r.endpoint());
 			}
 		}
+		Parameters out = new Parameters();
+		if (receiver != null) {
+			String[] channelAndId = parseReceiver(receiver.getValue());
+			String name = receiverName(channelAndId[0], channelAndId[1]);
+			ReceiverCounts one = outbox.counts(channelAndId[0], channelAndId[1]);
+			if (one.total() == 0 && !counts.containsKey(name)) {
+				throw new ResourceNotFoundException("No receiver " + name + " (expected Subscription/<id> or hl7v2/<id>)");
+			}
+			addCounts(out.addParameter().setName("receiver"), one, endpoints.get(name));
+			return out;
+		}
 		// Receivers no longer configured or stored still show what they were owed.
 		for (ReceiverCounts c : outbox.counts()) {
 			counts.put(receiverName(c.channel(), c.receiver()), c);
 		}
-		String wanted = receiver == null ? null : receiver.getValue();
-		if (wanted != null) {
-			parseReceiver(wanted);
-		}
-		Parameters out = new Parameters();
-		counts.forEach((name, c) -> {
-			if (wanted == null || wanted.equals(name)) {
-				addCounts(out.addParameter().setName("receiver"), c, endpoints.get(name));
-			}
-		});
-		if (wanted != null && out.getParameter().isEmpty()) {
-			throw new ResourceNotFoundException("No receiver " + wanted + " (expected Subscription/<id> or hl7v2/<id>)");
-		}
+		counts.forEach((name, c) -> addCounts(out.addParameter().setName("receiver"), c, endpoints.get(name)));
 		return out;
 	}
 
@@ -149,6 +146,11 @@ public class DeliveryOperations {
 			replayed.add(row.delivery());
 		} else {
 			String[] channelAndId = parseReceiver(receiver.getValue());
+			ReceiverCounts owed = outbox.counts(channelAndId[0], channelAndId[1]);
+			if (owed.total() == 0 && !isKnown(channelAndId)) {
+				// A mistyped receiver is an error, not "nothing replayed".
+				throw new ResourceNotFoundException("No receiver " + receiver.getValue());
+			}
 			for (Row row : outbox.deadLetters(channelAndId[0], channelAndId[1], 10_000)) {
 				if (outbox.replay(row.delivery().id())) {
 					replayed.add(row.delivery());
@@ -190,13 +192,17 @@ public class DeliveryOperations {
 	private void checkReceiver(String[] channelAndId, String type) {
 		DeliveryChannel channel = channels.stream().filter(c -> c.name().equals(channelAndId[0])).findFirst()
 				.orElseThrow(() -> new ResourceNotFoundException("No " + channelAndId[0] + " channel"));
-		boolean known = channel.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1]));
-		if (!known) {
+		if (!channel.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1]))) {
 			throw new ResourceNotFoundException("No receiver " + receiverName(channelAndId[0], channelAndId[1]));
 		}
 		if (DeliveryChannel.HL7V2.equals(channelAndId[0]) && !"DiagnosticReport".equals(type)) {
 			throw new UnprocessableEntityException("An HL7 v2 receiver is sent reports (ORU^R01): resend a DiagnosticReport");
 		}
+	}
+
+	private boolean isKnown(String[] channelAndId) {
+		return channels.stream().filter(c -> c.name().equals(channelAndId[0]))
+				.anyMatch(c -> c.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1])));
 	}
 
 	/** {@code Subscription/<id>} or {@code hl7v2/<id>} as {channel, id}; 400 otherwise. */

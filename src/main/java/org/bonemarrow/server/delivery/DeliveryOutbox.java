@@ -251,8 +251,15 @@ public class DeliveryOutbox {
 	/** Not delivered, by design: the Subscription is gone or off ({@value #CANCELLED}), or did not match ({@value #NOT_MATCHED}). */
 	public boolean ended(Delivery d, String owner, String state, String why) {
 		long now = clock.millis();
-		return jdbc.update("UPDATE " + TABLE + " SET STATE = ?, LAST_AT = ?, DONE_AT = ?, LAST_ERROR = ?, LEASE_OWNER = NULL,"
-				+ " LEASE_UNTIL = NULL WHERE ID = ? AND LEASE_OWNER = ?", state, now, now, truncate(why), d.id(), owner) == 1;
+		if (NOT_MATCHED.equals(state)) {
+			// Not an error: the receiver never wanted it. Its last error (if any) stays what it was.
+			return jdbc.update("UPDATE " + TABLE + " SET STATE = ?, LAST_AT = ?, DONE_AT = ?, LEASE_OWNER = NULL,"
+					+ " LEASE_UNTIL = NULL WHERE ID = ? AND LEASE_OWNER = ?", state, now, now, d.id(), owner) == 1;
+		}
+		// Cancelled: why it will never arrive is the receiver's latest error, as of now.
+		return jdbc.update("UPDATE " + TABLE + " SET STATE = ?, LAST_AT = ?, DONE_AT = ?, ERROR_AT = ?, LAST_ERROR = ?,"
+				+ " LEASE_OWNER = NULL, LEASE_UNTIL = NULL WHERE ID = ? AND LEASE_OWNER = ?", state, now, now, now,
+				truncate(why), d.id(), owner) == 1;
 	}
 
 	/** Gives a lease back untried (the instance is stopping). */
@@ -287,6 +294,16 @@ public class DeliveryOutbox {
 
 	/** Per receiver that has ever had a delivery: counts, the oldest pending, last success and last error. */
 	public List<ReceiverCounts> counts() {
+		return countsWhere(null, null);
+	}
+
+	/** The counts of one receiver (none when it never had a delivery). */
+	public ReceiverCounts counts(String channel, String receiver) {
+		return countsWhere(channel, receiver).stream().findFirst().orElse(ReceiverCounts.none(channel, receiver));
+	}
+
+	private List<ReceiverCounts> countsWhere(String channel, String receiver) {
+		Object[] args = channel == null ? new Object[0] : new Object[] {channel, receiver};
 		// TOTAL counts what the receiver was owed: not the rows a database match found outside its criteria.
 		List<ReceiverCounts> counts = jdbc.query("SELECT CHANNEL, RECEIVER,"
 				+ " SUM(CASE WHEN STATE <> '" + NOT_MATCHED + "' THEN 1 ELSE 0 END) AS TOTAL,"
@@ -296,11 +313,12 @@ public class DeliveryOutbox {
 				+ " SUM(CASE WHEN STATE = '" + CANCELLED + "' THEN 1 ELSE 0 END) AS CANCELLED_N,"
 				+ " MIN(CASE WHEN STATE = '" + PENDING + "' THEN DUE_AT END) AS OLDEST_PENDING,"
 				+ " MAX(CASE WHEN STATE = '" + DELIVERED + "' THEN DONE_AT END) AS LAST_DELIVERED,"
-				+ " MAX(ERROR_AT) AS LAST_ERROR_AT FROM " + TABLE + " GROUP BY CHANNEL, RECEIVER",
+				+ " MAX(ERROR_AT) AS LAST_ERROR_AT FROM " + TABLE
+				+ (channel == null ? "" : " WHERE CHANNEL = ? AND RECEIVER = ?") + " GROUP BY CHANNEL, RECEIVER",
 				(rs, n) -> new ReceiverCounts(rs.getString("CHANNEL"), rs.getString("RECEIVER"), rs.getLong("TOTAL"),
 						rs.getLong("PENDING_N"), rs.getLong("DELIVERED_N"), rs.getLong("DEAD_N"), rs.getLong("CANCELLED_N"),
 						instant(rs, "OLDEST_PENDING"),
-						instant(rs, "LAST_DELIVERED"), instant(rs, "LAST_ERROR_AT"), null));
+						instant(rs, "LAST_DELIVERED"), instant(rs, "LAST_ERROR_AT"), null), args);
 		List<ReceiverCounts> withErrors = new ArrayList<>(counts.size());
 		for (ReceiverCounts c : counts) {
 			String error = c.lastErrorAt() == null ? null : jdbc.query("SELECT LAST_ERROR FROM " + TABLE

@@ -51,6 +51,13 @@ class DeliveryOperationsRestTest extends RestTestBase {
 			assertThat(status.getParameter("events-since-subscription-start").getValue().primitiveValue()).isEqualTo("2");
 			assertThat(part(status.getParameter("delivery"), "delivered")).isEqualTo("2");
 			assertThat(part(status.getParameter("delivery"), "pending")).isEqualTo("0");
+
+			// Each acknowledged delivery is in the audit trail (DICOM 110106 Export), named by its identity.
+			await("export events").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+					bundle(fhir().get("/AuditEvent?entity=" + patient.replaceAll("/_history/.*", "")
+							+ "&type=http://dicom.nema.org/resources/ontology/DCM|110106")).getEntry().stream()
+							.map(e -> ((org.hl7.fhir.r4.model.AuditEvent) e.getResource()).getEntityFirstRep().getName())
+							.toList().containsAll(List.of(receiver.deliveries.get(0).deliveryId(), delivery)));
 			fhir().delete("/" + subscription).then().statusCode(200);
 		}
 	}
@@ -86,6 +93,31 @@ class DeliveryOperationsRestTest extends RestTestBase {
 	}
 
 	@Test
+	void deletingASubscriptionCancelsWhatIsStillPendingForIt_visiblyAndNotAsADeadLetter() throws Exception {
+		String family = "Cancelfamily" + Fixtures.unique("x").substring(2).replace("-", "");
+		String subscription;
+		try (TestReceiver soonGone = new TestReceiver()) {
+			subscription = activeSubscription("Patient?family=" + family, soonGone);
+		}
+		Patient p = Fixtures.patient(Fixtures.unique("MRN"));
+		p.getNameFirstRep().setFamily(family);
+		create(p);
+		String receiver = "/$delivery-status?receiver=" + subscription;
+		await("a failed attempt").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+				.until(() -> part(parse(fhirAs("integration").get(receiver), Parameters.class).getParameterFirstRep(),
+						"last-error") != null);
+		fhir().delete("/" + subscription).then().statusCode(200);
+		await("cancelled").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+				.until(() -> "1".equals(part(parse(fhirAs("integration").get(receiver), Parameters.class)
+						.getParameterFirstRep(), "cancelled")));
+		Parameters.ParametersParameterComponent state = parse(fhirAs("integration").get(receiver), Parameters.class)
+				.getParameterFirstRep();
+		assertThat(part(state, "pending")).isEqualTo("0");
+		assertThat(part(state, "dead-letters")).isEqualTo("0");
+		assertThat(part(state, "last-error")).isEqualTo("Subscription deleted");
+	}
+
+	@Test
 	void statusListsEveryReceiver_forTheRolesThatWatchDeliveries() {
 		Parameters all = parse(fhirAs("auditor").get("/$delivery-status"), Parameters.class);
 		assertThat(all.getParameter()).anySatisfy(r -> {
@@ -104,6 +136,9 @@ class DeliveryOperationsRestTest extends RestTestBase {
 		fhirAs("integration").get("/$delivery-status?receiver=nonsense").then().statusCode(400);
 		fhirAs("integration").body(json(new Parameters())).post("/$replay").then().statusCode(400);
 		fhirAs("integration").body(json(replayOf("not-a-delivery"))).post("/$replay").then().statusCode(404);
+		Parameters mistyped = new Parameters();
+		mistyped.addParameter().setName("receiver").setValue(new StringType("hl7v2/test-lsi"));
+		fhirAs("integration").body(json(mistyped)).post("/$replay").then().statusCode(404);
 	}
 
 	@Test

@@ -122,6 +122,7 @@ class DeliveryOutboxTest {
 		assertThat(counts.total()).isEqualTo(1);
 		assertThat(counts.cancelled()).isEqualTo(1);
 		assertThat(counts.pending()).isZero();
+		assertThat(counts.lastError()).isEqualTo("Subscription deleted");
 	}
 
 	private long queue(String receiver, String version) {

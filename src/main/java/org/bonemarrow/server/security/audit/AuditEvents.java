@@ -24,7 +24,7 @@ public final class AuditEvents {
 	public static final String CLIENT_ID_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/oauth-client";
 	/** The workflow adapter's agent identifier system; its value is the rule's name. */
 	public static final String ADAPTER_RULE_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/adapter-rule";
-	static final String OBSERVER = "bone-marrow-exam-fhir-server";
+	public static final String OBSERVER = "bone-marrow-exam-fhir-server";
 
 	// http://terminology.hl7.org/CodeSystem/audit-event-type (R4 AuditEvent.type), as BALP uses.
 	private static final Coding REST = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
