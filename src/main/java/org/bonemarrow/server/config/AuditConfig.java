@@ -9,6 +9,7 @@ import jakarta.persistence.EntityManager;
 import javax.sql.DataSource;
 import org.bonemarrow.server.security.audit.AuditContext;
 import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
+import org.bonemarrow.server.security.audit.AuditTrailNeverBlocksDelete;
 import org.bonemarrow.server.security.audit.AuditOutbox;
 import org.bonemarrow.server.security.audit.AuditTrail;
 import org.bonemarrow.server.security.audit.EmptySearchAudit;
@@ -44,6 +45,13 @@ public class AuditConfig {
 	@Bean
 	AuditEventsNotSubscribable auditEventsNotSubscribable(FhirContext fhirContext, IInterceptorService jpaInterceptors) {
 		AuditEventsNotSubscribable interceptor = new AuditEventsNotSubscribable(fhirContext);
+		jpaInterceptors.registerInterceptor(interceptor);
+		return interceptor;
+	}
+
+	@Bean
+	AuditTrailNeverBlocksDelete auditTrailNeverBlocksDelete(IInterceptorService jpaInterceptors) {
+		AuditTrailNeverBlocksDelete interceptor = new AuditTrailNeverBlocksDelete();
 		jpaInterceptors.registerInterceptor(interceptor);
 		return interceptor;
 	}

@@ -42,6 +42,17 @@ class AuditTrailRestTest extends RestTestBase {
 	}
 
 	@Test
+	void anAuditedResourceCanStillBeDeleted_andItsEventsKeepTheReference() {
+		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
+		awaitEvents("entity=" + patient + "&action=C");
+		Response deleted = fhir().delete("/" + patient);
+		assertThat(deleted.statusCode()).as(deleted.asString()).isEqualTo(200);
+		fhirAs("integration").get("/" + patient).then().statusCode(410);
+		assertThat(awaitEvents("entity=" + patient + "&action=C").get(0).getEntity())
+				.anySatisfy(e -> assertThat(e.getWhat().getReference()).startsWith(patient + "/"));
+	}
+
+	@Test
 	void aReadAndASearchAreAudited() {
 		String patient = createAs("ehr", Fixtures.patient(Fixtures.unique("MRN")));
 		fhirAs("integration").get("/" + patient).then().statusCode(200);
