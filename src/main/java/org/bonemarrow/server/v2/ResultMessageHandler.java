@@ -41,7 +41,8 @@ public class ResultMessageHandler {
 		this.transactions = transactions;
 	}
 
-	public void handle(ORU_R01 message, CallerIdentity caller, String messageType) {
+	/** Stores the message's reports whole or not at all; returns what was stored without being recognised. */
+	public List<V2Warning> handle(ORU_R01 message, CallerIdentity caller, String messageType) {
 		List<ResultMessageMapper.ReportKey> keys = ResultMessageMapper.keys(message);
 		List<ResultMessageMapper.OrderLink> links = new ArrayList<>();
 		for (ResultMessageMapper.ReportKey key : keys) {
@@ -57,12 +58,14 @@ public class ResultMessageHandler {
 					order.getIdElement().toUnqualifiedVersionless().getValue(),
 					patient.getIdElement().toUnqualifiedVersionless().getValue()));
 		}
-		Bundle transaction = ResultMessageMapper.transaction(message, links);
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(message, links);
+		Bundle transaction = mapped.transaction();
 		boolean correction = refuseWhatBelongsElsewhere(transaction, caller);
 		if (correction) {
 			V2Authorization.require(caller, messageType, V2Authorization.RESULT_CORRECTION);
 		}
 		transactions.run(transaction, caller);
+		return mapped.warnings();
 	}
 
 	/**

@@ -70,6 +70,12 @@ public final class ResultMessageMapper {
 			BME_OBSERVATION + "|marrow-differential", SD + "bme-differential-count",
 			BME_OBSERVATION + "|marrow-interpretation", SD + "bme-interpretation");
 
+	static final String DIFFERENTIAL_PROFILE = SD + "bme-differential-count";
+	static final String DIFFERENTIAL_COMPONENTS = "https://bonemarrow-exam.example/fhir/ValueSet/bme-differential-components";
+
+	/** The differential's component codes ("system|code"), read from the package's ValueSet: no second copy here. */
+	private static volatile Set<String> differentialComponents;
+
 	/** Findings whose further OBX with the same OBX-4 sub-id are components (IG: OBX[Component]). */
 	static final Set<String> WITH_COMPONENTS = Set.of(SD + "bme-blast-percentage", SD + "bme-differential-count");
 
@@ -87,11 +93,8 @@ public final class ResultMessageMapper {
 	/** The OBRs of the message, in order, with what the handler needs to find their orders. */
 	public static List<ReportKey> keys(ORU_R01 oru) {
 		List<ReportKey> keys = new ArrayList<>();
-		for (OrderGroup o : orders(oru)) {
-			String placer = first(V2Fields.entity(o.obr().getPlacerOrderNumber()), V2Fields.entity(o.orc().getPlacerOrderNumber()));
-			String filler = first(V2Fields.entity(o.obr().getFillerOrderNumber()), V2Fields.entity(o.orc().getFillerOrderNumber()));
-			V2Fields.required(filler, "OBR", 3, "the filler order number identifies the report (a correction replaces it)");
-			keys.add(new ReportKey(o.mrn(), placer, filler));
+		for (List<OrderGroup> report : reports(orders(oru))) {
+			keys.add(key(report.get(0)));
 		}
 		if (keys.isEmpty()) {
 			throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "OBR", 0, "The ORU^R01 has no OBR segment, so it "
@@ -107,18 +110,65 @@ public final class ResultMessageMapper {
 	 * @param links the stored order of each OBR, in the order of {@link #keys}
 	 */
 	public static Bundle transaction(ORU_R01 oru, List<OrderLink> links) {
+		return map(oru, links).transaction();
+	}
+
+	/** The transaction, and what was stored without being recognised (for the ACK's ERR segments of severity W). */
+	public record Mapped(Bundle transaction, List<V2Warning> warnings) {}
+
+	/**
+	 * As {@link #transaction}, with the warnings.
+	 *
+	 * @param links the stored order of each report, in the order of {@link #keys}
+	 */
+	public static Mapped map(ORU_R01 oru, List<OrderLink> links) {
 		Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-		List<OrderGroup> orders = orders(oru);
-		List<ReportKey> keys = keys(oru);
-		for (int i = 0; i < orders.size(); i++) {
-			report(b, orders.get(i), keys.get(i), links.get(i));
+		List<List<OrderGroup>> reports = reports(orders(oru));
+		List<V2Warning> warnings = new ArrayList<>();
+		int[] obxSeen = {0};
+		for (int i = 0; i < reports.size(); i++) {
+			report(b, reports.get(i), key(reports.get(i).get(0)), links.get(i), warnings, obxSeen);
 		}
-		return b;
+		return new Mapped(b, List.copyOf(warnings));
+	}
+
+	private static ReportKey key(OrderGroup o) {
+		String placer = first(V2Fields.entity(o.obr().getPlacerOrderNumber()), V2Fields.entity(o.orc().getPlacerOrderNumber()));
+		String filler = first(V2Fields.entity(o.obr().getFillerOrderNumber()), V2Fields.entity(o.orc().getFillerOrderNumber()));
+		V2Fields.required(filler, "OBR", 3, "the filler order number identifies the report (a correction replaces it)");
+		return new ReportKey(o.mrn(), placer, filler);
+	}
+
+	/**
+	 * The OBRs grouped into reports: one report per filler order number. Some laboratory systems send one OBR
+	 * per specimen (aspirate, trephine) under the same filler order number; that is one report with both
+	 * specimens, not two reports fighting over one identifier.
+	 */
+	private static List<List<OrderGroup>> reports(List<OrderGroup> orders) {
+		Map<String, List<OrderGroup>> byFiller = new LinkedHashMap<>();
+		for (OrderGroup o : orders) {
+			ReportKey k = key(o);
+			List<OrderGroup> same = byFiller.computeIfAbsent(k.fillerNumber(), f -> new ArrayList<>());
+			if (!same.isEmpty() && !sameOrder(key(same.get(0)), k)) {
+				throw V2Rejection.error(ErrorCode.DUPLICATE_KEY_IDENTIFIER, "OBR", 3, "OBR-3: two OBR segments share a "
+						+ "filler order number but name different patients or orders; one filler order number is one "
+						+ "report of one order; nothing was stored");
+			}
+			same.add(o);
+		}
+		return List.copyOf(byFiller.values());
+	}
+
+	private static boolean sameOrder(ReportKey a, ReportKey b) {
+		return java.util.Objects.equals(a.mrn(), b.mrn()) && java.util.Objects.equals(a.placerNumber(), b.placerNumber());
 	}
 
 	/** One ORDER_OBSERVATION group with the PID it belongs to. */
 	private record OrderGroup(String mrn, ORC orc, OBR obr, List<NTE> notes, List<ORU_R01_OBSERVATION> observations,
 			List<ORU_R01_SPECIMEN> specimens) {}
+
+	/** One OBX with the NTE comments that follow it. */
+	private record ObxLine(OBX obx, List<NTE> notes) {}
 
 	private static List<OrderGroup> orders(ORU_R01 oru) {
 		try {
@@ -142,7 +192,9 @@ public final class ResultMessageMapper {
 		}
 	}
 
-	private static void report(Bundle b, OrderGroup o, ReportKey key, OrderLink link) {
+	private static void report(Bundle b, List<OrderGroup> groups, ReportKey key, OrderLink link, List<V2Warning> warnings,
+			int[] obxSeen) {
+		OrderGroup o = groups.get(0);
 		OBR obr = o.obr();
 		Reference order = new Reference(link.orderRef());
 		Reference patient = new Reference(link.patientRef());
@@ -173,10 +225,12 @@ public final class ResultMessageMapper {
 			report.addPerformer(interpreter);
 		}
 		List<String> conclusion = new ArrayList<>();
-		for (NTE nte : o.notes()) {
-			String text = OrderMessageMapper.comment(nte);
-			if (text != null) {
-				conclusion.add(text);
+		for (OrderGroup g : groups) {
+			for (NTE nte : g.notes()) {
+				String text = OrderMessageMapper.comment(nte);
+				if (text != null) {
+					conclusion.add(text);
+				}
 			}
 		}
 		if (!conclusion.isEmpty()) {
@@ -185,7 +239,9 @@ public final class ResultMessageMapper {
 
 		// SPM[Specimen]
 		Map<ORU_R01_SPECIMEN, String> specimenUrls = new LinkedHashMap<>();
-		for (ORU_R01_SPECIMEN group : o.specimens()) {
+		Map<OrderGroup, String> firstSpecimenOf = new LinkedHashMap<>();
+		for (OrderGroup g : groups) {
+		for (ORU_R01_SPECIMEN group : g.specimens()) {
 			SPM spm = group.getSPM();
 			if (isEmpty(spm)) {
 				continue;
@@ -193,10 +249,12 @@ public final class ResultMessageMapper {
 			Specimen specimen = specimen(spm, order, patient);
 			String url = urn();
 			specimenUrls.put(group, url);
+			firstSpecimenOf.putIfAbsent(g, url);
 			report.addSpecimen(new Reference(url));
 			add(b, url, specimen, Bundle.HTTPVerb.POST, "Specimen")
 					.getRequest().setIfNoneExist(V2Codes.identifierQuery(V2Codes.SPECIMEN_SYSTEM,
 							specimen.getIdentifierFirstRep().getValue()));
+		}
 		}
 		if (specimenUrls.isEmpty()) {
 			throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "SPM", 0,
@@ -204,15 +262,23 @@ public final class ResultMessageMapper {
 		}
 		String firstSpecimen = specimenUrls.values().iterator().next();
 
-		// OBX[Observation]: the OBR's own results, then those given with a specimen
+		// OBX[Observation]: per OBR its own results (made from the OBR's first specimen, else the report's),
+		// then those given with a specimen
 		Set<String> resultIds = new HashSet<>();
-		Context ctx = new Context(b, report, order, patient, observed, key.fillerNumber(), resultIds);
-		observations(ctx, o.observations().stream().map(ORU_R01_OBSERVATION::getOBX).toList(), firstSpecimen);
-		for (Map.Entry<ORU_R01_SPECIMEN, String> s : specimenUrls.entrySet()) {
-			try {
-				observations(ctx, s.getKey().getOBXAll(), s.getValue());
-			} catch (HL7Exception e) {
-				throw V2Rejection.error(ErrorCode.SEGMENT_SEQUENCE_ERROR, "OBX", 0, "OBX after SPM could not be read");
+		Context ctx = new Context(b, report, order, patient, observed, key.fillerNumber(), resultIds, warnings, obxSeen);
+		for (OrderGroup g : groups) {
+			observations(ctx, g.observations().stream().map(ResultMessageMapper::line).toList(),
+					firstSpecimenOf.getOrDefault(g, firstSpecimen));
+			for (ORU_R01_SPECIMEN group : g.specimens()) {
+				String url = specimenUrls.get(group);
+				if (url == null) {
+					continue;
+				}
+				try {
+					observations(ctx, group.getOBXAll().stream().map(obx -> new ObxLine(obx, List.of())).toList(), url);
+				} catch (HL7Exception e) {
+					throw V2Rejection.error(ErrorCode.SEGMENT_SEQUENCE_ERROR, "OBX", 0, "OBX after SPM could not be read");
+				}
 			}
 		}
 
@@ -221,34 +287,86 @@ public final class ResultMessageMapper {
 	}
 
 	private record Context(Bundle bundle, DiagnosticReport report, Reference order, Reference patient,
-			DateTimeType observed, String filler, Set<String> resultIds) {}
+			DateTimeType observed, String filler, Set<String> resultIds, List<V2Warning> warnings, int[] obxSeen) {
 
-	private static void observations(Context ctx, List<OBX> obxs, String specimenUrl) {
+		/** The 1-based position of the next OBX in the message, for ERR-2.2. */
+		int nextObx() {
+			return ++obxSeen[0];
+		}
+	}
+
+	private static ObxLine line(ORU_R01_OBSERVATION group) {
+		try {
+			return new ObxLine(group.getOBX(), group.getNTEAll());
+		} catch (HL7Exception e) {
+			throw V2Rejection.error(ErrorCode.SEGMENT_SEQUENCE_ERROR, "NTE", 0, "NTE after OBX could not be read");
+		}
+	}
+
+	private static void observations(Context ctx, List<ObxLine> lines, String specimenUrl) {
 		Map<String, Observation> parents = new LinkedHashMap<>();
-		for (OBX obx : obxs) {
+		Observation previous = null;
+		String previousKey = null;
+		for (int i = 0; i < lines.size(); i++) {
+			ObxLine line = lines.get(i);
+			OBX obx = line.obx();
 			if (isEmpty(obx)) {
 				continue;
 			}
+			int run = differentialRun(lines, i);
+			if (run > 0) {
+				Observation differential = differential(ctx, lines.subList(i, i + run), specimenUrl);
+				for (int k = 0; k < run; k++) {
+					ctx.nextObx();
+				}
+				String url = urn();
+				ctx.report().addResult(new Reference(url));
+				add(ctx.bundle(), url, differential, Bundle.HTTPVerb.PUT, "Observation?"
+						+ V2Codes.identifierQuery(V2Codes.RESULT_SYSTEM, differential.getIdentifierFirstRep().getValue()));
+				i += run - 1;
+				previous = null;
+				continue;
+			}
+			int sequence = ctx.nextObx();
 			CodeableConcept code = V2Fields.concept(obx.getObservationIdentifier(), "OBX", 3);
+			if (code == null) {
+				throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "OBX", 3, "OBX-3: every result says what it "
+						+ "is, with a code or at least a text (OBX-3.2); nothing was stored");
+			}
 			String subId = V2Fields.text(obx.getObservationSubID());
+			String key = resultKey(code) + "|" + subId;
+			// Several laboratory systems send a long text result as consecutive OBX, one line each, with the same
+			// OBX-3 and sub-id: those are lines of one result, not results of their own.
+			if (previous != null && key.equals(previousKey) && isText(obx) && previous.getValue() instanceof StringType text) {
+				Type more = value(obx);
+				if (more instanceof StringType next) {
+					text.setValue(text.getValue() + "\n" + next.getValue());
+				}
+				notes(previous, line.notes());
+				continue;
+			}
 			Observation parent = subId == null ? null : parents.get(subId);
-			if (parent != null && WITH_COMPONENTS.contains(parent.getMeta().getProfile().get(0).getValue())
-					&& profileOf(code) == null) {
+			if (parent != null && parent.getMeta().hasProfile()
+					&& WITH_COMPONENTS.contains(parent.getMeta().getProfile().get(0).getValue()) && profileOf(code) == null) {
 				Type value = value(obx);
 				Observation.ObservationComponentComponent component = parent.addComponent().setCode(code);
 				if (value != null) {
 					component.setValue(value);
 				}
+				notes(parent, line.notes());
+				previous = null;
 				continue;
 			}
 			String profile = profileOf(code);
 			if (profile == null) {
-				throw V2Rejection.error(ErrorCode.TABLE_VALUE_NOT_FOUND, "OBX", 3, "OBX-3: not a bone marrow finding this "
-						+ "server accepts over HL7 v2; accepted: 74232-0^^LN (cellularity), 74233-8^^LN (blasts), "
-						+ "11138-5^^LN (M:E ratio), 13513-7^^LN (iron stores), marrow-differential^^99BMEOBS, "
-						+ "marrow-interpretation^^99BMEOBS");
+				// A final report is never lost because one line of it is unfamiliar: the line is stored as the
+				// laboratory sent it, and the ACK says what to map (README "Adding a sender's code map").
+				ctx.warnings().add(new V2Warning(ErrorCode.TABLE_VALUE_NOT_FOUND, "OBX", sequence, 3, "OBX-3 '"
+						+ describe(code) + "' is not a bone marrow finding this server knows; stored as a laboratory "
+						+ "Observation with the code and text as sent, in the report's results"));
 			}
 			Observation obs = observation(ctx, obx, code, profile, subId, specimenUrl);
+			notes(obs, line.notes());
 			if (subId != null) {
 				parents.putIfAbsent(subId, obs);
 			}
@@ -256,14 +374,118 @@ public final class ResultMessageMapper {
 			ctx.report().addResult(new Reference(url));
 			add(ctx.bundle(), url, obs, Bundle.HTTPVerb.PUT, "Observation?"
 					+ V2Codes.identifierQuery(V2Codes.RESULT_SYSTEM, obs.getIdentifierFirstRep().getValue()));
+			previous = obs;
+			previousKey = key;
 		}
+	}
+
+	/**
+	 * Many laboratory systems send a manual differential as one OBX per cell type, each with its own code and
+	 * a percentage, with no OBX for the differential itself. A run of consecutive NM OBX in % without sub-id,
+	 * each coded with a differential component (ValueSet bme-differential-components) or named by text only,
+	 * at least one of them coded, is one differential count: the length of the run starting at {@code start},
+	 * or 0.
+	 */
+	static int differentialRun(List<ObxLine> lines, int start) {
+		int length = 0;
+		boolean coded = false;
+		for (int i = start; i < lines.size(); i++) {
+			OBX obx = lines.get(i).obx();
+			if (!"NM".equals(V2Fields.text(obx.getValueType())) || V2Fields.text(obx.getObservationSubID()) != null
+					|| !"%".equals(V2Fields.text(obx.getUnits().getIdentifier()))) {
+				break;
+			}
+			CodeableConcept code = V2Fields.concept(obx.getObservationIdentifier(), "OBX", 3);
+			if (code == null) {
+				break;
+			}
+			boolean component = code.getCoding().stream().anyMatch(c -> differentialComponents().contains(c.getSystem() + "|" + c.getCode()));
+			if (!component && code.hasCoding()) {
+				break;
+			}
+			coded |= component;
+			length++;
+		}
+		return coded && length > 1 ? length : 0;
+	}
+
+	private static Observation differential(Context ctx, List<ObxLine> run, String specimenUrl) {
+		OBX first = run.get(0).obx();
+		CodeableConcept code = new CodeableConcept().addCoding(
+				new org.hl7.fhir.r4.model.Coding(BME_OBSERVATION, "marrow-differential", "Bone marrow differential count"));
+		Observation obs = observation(ctx, first, code, DIFFERENTIAL_PROFILE, null, specimenUrl);
+		// observation() copied the first row's value; a differential has its values in components only.
+		obs.setValue(null);
+		for (ObxLine line : run) {
+			Observation.ObservationComponentComponent component = obs.addComponent()
+					.setCode(V2Fields.concept(line.obx().getObservationIdentifier(), "OBX", 3));
+			Type value = value(line.obx());
+			if (value != null) {
+				component.setValue(value);
+			}
+			notes(obs, line.notes());
+		}
+		return obs;
+	}
+
+	private static Set<String> differentialComponents() {
+		Set<String> codes = differentialComponents;
+		if (codes == null) {
+			Set<String> read = new HashSet<>();
+			var vs = org.bonemarrow.server.profiles.BoneMarrowPackage.fromClasspath().findValueSet(DIFFERENTIAL_COMPONENTS);
+			for (var include : vs.getCompose().getInclude()) {
+				include.getConcept().forEach(c -> read.add(include.getSystem() + "|" + c.getCode()));
+			}
+			codes = Set.copyOf(read);
+			differentialComponents = codes;
+		}
+		return codes;
+	}
+
+	/** NTE after an OBX: notes of the result (IG: NTE[Observation.note]). */
+	private static void notes(Observation obs, List<NTE> notes) {
+		for (NTE nte : notes) {
+			String text = OrderMessageMapper.comment(nte);
+			if (text != null) {
+				obs.addNote().setText(text);
+			}
+		}
+	}
+
+	private static boolean isText(OBX obx) {
+		String type = V2Fields.text(obx.getValueType());
+		return "TX".equals(type) || "FT".equals(type) || "ST".equals(type);
+	}
+
+	/**
+	 * What makes a result's identifier: its first code, or for an OBX-3 with a text only, the text in a stable
+	 * form (lower case, letters and digits), so that a correction of the same line matches it.
+	 */
+	static String resultKey(CodeableConcept code) {
+		if (code.hasCoding() && code.getCodingFirstRep().hasCode()) {
+			return code.getCodingFirstRep().getCode();
+		}
+		String slug = code.getText().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+		return "text-" + (slug.length() > 40 ? slug.substring(0, 40) : slug);
+	}
+
+	/** The code (system name and code) or the text of an OBX-3, for the sender's analyst; never a result value. */
+	private static String describe(CodeableConcept code) {
+		if (code.hasCoding() && code.getCodingFirstRep().hasCode()) {
+			var c = code.getCodingFirstRep();
+			String v2 = V2Codes.v2Name(c.getSystem());
+			return c.getCode() + "^" + (c.hasDisplay() ? c.getDisplay() : "") + "^" + (v2 != null ? v2 : c.getSystem());
+		}
+		return "^" + code.getText();
 	}
 
 	private static Observation observation(Context ctx, OBX obx, CodeableConcept code, String profile, String subId,
 			String specimenUrl) {
 		Observation obs = new Observation();
-		obs.getMeta().addProfile(profile);
-		String codeKey = code.getCodingFirstRep().getCode();
+		if (profile != null) {
+			obs.getMeta().addProfile(profile);
+		}
+		String codeKey = resultKey(code);
 		String resultId = ctx.filler() + "-" + codeKey + (subId == null ? "" : "-" + subId);
 		if (!ctx.resultIds().add(resultId)) {
 			throw V2Rejection.error(ErrorCode.DUPLICATE_KEY_IDENTIFIER, "OBX", 4, "OBX-3/OBX-4: the same finding appears "

@@ -7,6 +7,7 @@ import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.HapiContext;
 import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -98,6 +99,7 @@ public class V2InboundProcessor {
 			}
 			checkLimits(message, limits);
 			String type = header.messageType();
+			List<V2Warning> warnings = List.of();
 			switch (type) {
 				case "ORM^O01", "OML^O21" -> {
 					V2Authorization.require(caller, type, V2Authorization.ORDER);
@@ -109,12 +111,13 @@ public class V2InboundProcessor {
 					if (!(parsed instanceof ORU_R01 oru)) {
 						throw V2Rejection.error(ErrorCode.SEGMENT_SEQUENCE_ERROR, "MSH", 9, "The message is not an ORU_R01 structure");
 					}
-					results.handle(oru, caller, type);
+					warnings = results.handle(oru, caller, type);
 				}
 				default -> throw unsupported(header);
 			}
-			log.info("HL7 v2 {} {} from {}: AA", type, header.controlId(), sender);
-			return audited(new Result(AckBuilder.accept(header), "AA", true), header, sender, caller);
+			log.info("HL7 v2 {} {} from {}: AA{}", type, header.controlId(), sender,
+					warnings.isEmpty() ? "" : " with " + warnings.size() + " warning(s)");
+			return audited(new Result(AckBuilder.accept(header, warnings), "AA", true), header, sender, caller);
 		} catch (V2Rejection r) {
 			return refused(header, sender, r);
 		} catch (BaseServerResponseException e) {

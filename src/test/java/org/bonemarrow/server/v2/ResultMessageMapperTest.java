@@ -115,12 +115,64 @@ class ResultMessageMapperTest {
 	}
 
 	@Test
-	void aFindingTheProfilesDoNotCoverIsRefusedWithTheAcceptedCodes() {
-		assertThatThrownBy(() -> ResultMessageMapper.transaction(oru("result-unknown-finding.invalid.hl7"), LINK))
+	void anUnrecognisedLineIsStoredAsSent_withAWarning_andItsTextLinesAndCommentsKept() {
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-narrative-lines.hl7"), LINK);
+		List<Observation> observations = resources(mapped.transaction(), Observation.class);
+		assertThat(observations).hasSize(3);
+		Observation plain = observations.stream().filter(o -> !o.getMeta().hasProfile()).findFirst().orElseThrow();
+		assertThat(plain.getCode().getText()).isEqualTo("Interpretation");
+		assertThat(plain.getCode().hasCoding()).isFalse();
+		// Two OBX with the same OBX-3, one line each: one result holding both lines.
+		assertThat(plain.getValueStringType().getValue())
+				.isEqualTo("Acute myeloid leukaemia.\nClassification to follow cytogenetic and molecular results.");
+		assertThat(plain.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("laboratory");
+		assertThat(plain.getIdentifierFirstRep().getValue()).isEqualTo("FO-V2-0010-T2-text-interpretation");
+		assertThat(byCode(observations, "74232-0").getNoteFirstRep().getText())
+				.isEqualTo("Trephine core 18 mm, adequate for assessment.");
+		assertThat(mapped.warnings()).singleElement().satisfies(w -> {
+			assertThat(w.code()).isEqualTo(ErrorCode.TABLE_VALUE_NOT_FOUND);
+			assertThat(w.segment()).isEqualTo("OBX");
+			assertThat(w.sequence()).isEqualTo(3);
+			assertThat(w.field()).isEqualTo(3);
+			assertThat(w.userMessage()).contains("'^Interpretation'").doesNotContain("leukaemia");
+		});
+	}
+
+	@Test
+	void differentialRowsBecomeOneDifferentialCount() {
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-differential-rows.hl7"), LINK);
+		List<Observation> observations = resources(mapped.transaction(), Observation.class);
+		assertThat(observations).hasSize(2);
+		Observation differential = byCode(observations, "marrow-differential");
+		assertThat(differential.getMeta().getProfile().get(0).getValue()).isEqualTo(ResultMessageMapper.DIFFERENTIAL_PROFILE);
+		assertThat(differential.hasValue()).isFalse();
+		assertThat(differential.getComponent()).extracting(c -> c.getCode().hasCoding() ? c.getCode().getCodingFirstRep().getCode() : c.getCode().getText())
+				.containsExactly("Blasts", "11108-8", "40689-2", "Plasma cells");
+		assertThat(differential.getComponent().get(2).getValueQuantity().getValue()).isEqualByComparingTo("25");
+		assertThat(differential.getNoteFirstRep().getText()).isEqualTo("Plasma cells morphologically normal.");
+		assertThat(mapped.warnings()).isEmpty();
+	}
+
+	@Test
+	void oneObrPerSpecimenUnderOneFillerNumberIsOneReport() {
+		Bundle tx = ResultMessageMapper.transaction(oru("oru-r01-obr-per-specimen.hl7"), LINK);
+		assertThat(ResultMessageMapper.keys(oru("oru-r01-obr-per-specimen.hl7"))).hasSize(1);
+		DiagnosticReport report = resources(tx, DiagnosticReport.class).get(0);
+		assertThat(resources(tx, DiagnosticReport.class)).hasSize(1);
+		assertThat(report.getSpecimen()).hasSize(2);
+		List<Observation> observations = resources(tx, Observation.class);
+		assertThat(byCode(observations, "74233-8").getSpecimen().getReference()).isEqualTo(report.getSpecimen().get(0).getReference());
+		assertThat(byCode(observations, "74232-0").getSpecimen().getReference()).isEqualTo(report.getSpecimen().get(1).getReference());
+	}
+
+	@Test
+	void twoObrUnderOneFillerNumberForDifferentOrdersAreRefused() {
+		String other = V2Samples.unique("oru-r01-obr-per-specimen.hl7", S).replaceFirst("(\\rOBR\\|2\\|)PO-V2-0001-T2", "$1PO-V2-0099-T2");
+		assertThatThrownBy(() -> ResultMessageMapper.keys((ORU_R01) V2Samples.parse(other)))
 				.isInstanceOfSatisfying(V2Rejection.class, r -> {
-					assertThat(r.errorCode()).isEqualTo(ErrorCode.TABLE_VALUE_NOT_FOUND);
-					assertThat(r.segment()).isEqualTo("OBX");
-					assertThat(r.userMessage()).contains("OBX-3", "74232-0^^LN");
+					assertThat(r.errorCode()).isEqualTo(ErrorCode.DUPLICATE_KEY_IDENTIFIER);
+					assertThat(r.segment()).isEqualTo("OBR");
+					assertThat(r.field()).isEqualTo(3);
 				});
 	}
 

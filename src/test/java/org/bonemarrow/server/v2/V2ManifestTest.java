@@ -77,7 +77,21 @@ class V2ManifestTest extends V2TestBase {
 			}
 			assertThat(counts()).as("nothing stored for a refused message").isEqualTo(before);
 		} else {
-			assertThat(ack.getSegment("/ERR").isEmpty()).isTrue();
+			// AA: an ERR segment only as a warning (severity W) for what was stored without being recognised.
+			JsonNode warnings = expect.path("warnings");
+			for (int i = 0; i < warnings.size(); i++) {
+				JsonNode w = warnings.get(i);
+				String err = "/ERR(" + i + ")";
+				assertThat(ack.get(err + "-4")).as("ERR-4 of warning %s", i).isEqualTo("W");
+				String[] location = w.get("location").asText().split("-");
+				assertThat(ack.get(err + "-2-1")).isEqualTo(location[0]);
+				assertThat(ack.get(err + "-2-3")).isEqualTo(location[1]);
+				if (w.has("sequence")) {
+					assertThat(ack.get(err + "-2-2")).isEqualTo(w.get("sequence").asText());
+				}
+				assertThat(ack.get(err + "-8")).contains(w.get("contains").asText());
+			}
+			assertThat(ack.getSegment("/ERR(" + warnings.size() + ")").isEmpty()).as("no further ERR segment").isTrue();
 		}
 		if (entry.has("then")) {
 			assertStored(entry.get("then"), suffix);
@@ -122,6 +136,25 @@ class V2ManifestTest extends V2TestBase {
 			assertThat(observations).hasSize(then.get("observations").asInt())
 					.allSatisfy(o -> assertThat(o.getSubject().getReference()).isEqualTo(patientId));
 			assertThat(tasks.get(0).getOutput()).as("the Task's output is the report").isNotEmpty();
+			if (then.has("unrecognised")) {
+				assertThat(observations.stream().filter(o -> !o.getMeta().hasProfile()))
+						.as("results stored as plain laboratory Observations, with OBX-3 as sent")
+						.hasSize(then.get("unrecognised").asInt())
+						.allSatisfy(o -> assertThat(o.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("laboratory"))
+						.allSatisfy(o -> assertThat(o.getCode().hasCoding() || o.getCode().hasText()).isTrue());
+			}
+			if (then.has("notes")) {
+				assertThat(observations.stream().mapToInt(o -> o.getNote().size()).sum()).as("NTE after OBX as notes")
+						.isEqualTo(then.get("notes").asInt());
+			}
+			if (then.has("components")) {
+				assertThat(observations.stream().mapToInt(o -> o.getComponent().size()).sum())
+						.isEqualTo(then.get("components").asInt());
+			}
+			if (then.has("resultSpecimens")) {
+				assertThat(observations.stream().map(o -> o.getSpecimen().getReference()).distinct())
+						.as("each result made from its own OBR's specimen").hasSize(then.get("resultSpecimens").asInt());
+			}
 		}
 	}
 
