@@ -17,7 +17,8 @@ import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 /**
  * Builds an offline HAPI validator for the bone marrow exam package (unit tests, tools): R4 core
  * definitions, the package, HAPI's built-in code systems (UCUM, languages, ...), in-memory
- * terminology (our value sets list their concepts explicitly), and snapshot generation for the
+ * terminology (our value sets list their concepts explicitly), cross-version extensions
+ * ({@link CrossVersionExtensions}), and snapshot generation for the
  * package's differential-only profiles. The chain caches (ValidationSupportChain's own cache).
  * No network and no terminology server. Building it is slow (core definitions load on first
  * use): build once and reuse. Unknown code systems (LOINC, SNOMED CT) are warnings, see
@@ -42,6 +43,7 @@ public final class OfflineValidatorFactory {
         ValidationSupportChain.CacheConfiguration.defaultValues(),
         new DefaultProfileValidationSupport(ctx),
         npmSupport,
+        CrossVersionExtensions.validationSupport(ctx),
         new CommonCodeSystemsTerminologyService(ctx),
         new InMemoryTerminologyServerValidationSupport(ctx),
         new SnapshotGeneratingValidationSupport(ctx),

@@ -71,6 +71,9 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		// that can actually validate a code.
 		unknownCodeSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
 		validationSupport.addValidationSupport(unknownCodeSystems);
+		// R5 elements sent as cross-version extensions (e.g. Specimen.collection.procedure) are validated
+		// against the official element lists instead of being refused as an unknown version.
+		validationSupport.addValidationSupport(CrossVersionExtensions.validationSupport(fhirContext));
 
 		// Storing a SearchParameter schedules a REINDEX job; HAPI registers its job definitions only once the
 		// context is refreshed, which is after this point.
