@@ -12,6 +12,7 @@ import ca.uhn.hl7v2.model.v251.group.ORU_R01_ORDER_OBSERVATION;
 import ca.uhn.hl7v2.model.v251.group.ORU_R01_PATIENT_RESULT;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.model.v251.segment.MSH;
+import ca.uhn.hl7v2.model.v251.segment.NTE;
 import ca.uhn.hl7v2.model.v251.segment.OBR;
 import ca.uhn.hl7v2.model.v251.segment.OBX;
 import ca.uhn.hl7v2.model.v251.segment.ORC;
@@ -182,6 +183,18 @@ public final class OutboundResultMapper {
 			OBX obx = oo.getOBSERVATION(setId).getOBX();
 			obx(obx, ++setId, obs.getCode(), subId, obs.getValue(), observationStatus(obs.getStatus()),
 					obs.hasEffectiveDateTimeType() ? obs.getEffectiveDateTimeType() : null);
+			// Observation.note as NTE after its OBX (IG NTE[Observation.note]), as it came in.
+			int notes = 0;
+			for (var note : obs.getNote()) {
+				if (note.hasText()) {
+					NTE nte = oo.getOBSERVATION(setId - 1).getNTE(notes++);
+					nte.getSetIDNTE().setValue(Integer.toString(notes));
+					String[] lines = note.getText().split("\n");
+					for (int i = 0; i < lines.length; i++) {
+						nte.getComment(i).setValue(lines[i]);
+					}
+				}
+			}
 			for (Observation.ObservationComponentComponent component : obs.getComponent()) {
 				OBX c = oo.getOBSERVATION(setId).getOBX();
 				obx(c, ++setId, component.getCode(), subId, component.getValue(), observationStatus(obs.getStatus()), null);

@@ -88,6 +88,7 @@ class OutboundResultMapperTest {
 	@Test
 	void whatGoesOutComesBackInAsTheSameFindings() {
 		OutboundResultMapper.OutboundResult stored = stored("exam-suspected-leukaemia.json");
+		stored.observations().get(0).addNote().setText("Reviewed with the second reader.\nNo change.");
 		ORU_R01 parsed = (ORU_R01) V2Samples.parse(OutboundResultMapper.encode(oru(stored)));
 
 		Bundle back = ResultMessageMapper.transaction(parsed,
@@ -106,6 +107,7 @@ class OutboundResultMapperTest {
 			Observation in = ResultMessageMapperTest.byCode(observations, out.getCode().getCodingFirstRep().getCode());
 			assertThat(in.getStatus()).isEqualTo(out.getStatus());
 			assertThat(in.getComponent()).hasSameSizeAs(out.getComponent());
+			assertThat(in.getNote()).extracting(n -> n.getText()).isEqualTo(out.getNote().stream().map(n -> n.getText()).toList());
 			if (out.hasValue()) {
 				assertThat(in.getValue().equalsDeep(out.getValue()))
 						.as("value of %s: %s", out.getCode().getCodingFirstRep().getCode(), in.getValue()).isTrue();
