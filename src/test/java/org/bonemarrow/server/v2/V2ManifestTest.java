@@ -136,6 +136,16 @@ class V2ManifestTest extends V2TestBase {
 			assertThat(observations).hasSize(then.get("observations").asInt())
 					.allSatisfy(o -> assertThat(o.getSubject().getReference()).isEqualTo(patientId));
 			assertThat(tasks.get(0).getOutput()).as("the Task's output is the report").isNotEmpty();
+			if ("final".equals(then.get("reportStatus").asText())) {
+				// The report reaches the orderer: the test LIS (bonemarrow.v2.receivers) gets the ORU^R01.
+				String placer = V2Samples.id(then.get("order").asText(), suffix);
+				List<String> delivered = org.awaitility.Awaitility.await("ORU^R01 delivered for " + placer)
+						.atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(200))
+						.until(() -> TestMllpReceiver.shared().containing(placer), list -> !list.isEmpty());
+				for (JsonNode text : then.path("deliveredContains")) {
+					assertThat(delivered.get(delivered.size() - 1)).contains(text.asText());
+				}
+			}
 			if (then.has("unrecognised")) {
 				assertThat(observations.stream().filter(o -> !o.getMeta().hasProfile()))
 						.as("results stored as plain laboratory Observations, with OBX-3 as sent")
