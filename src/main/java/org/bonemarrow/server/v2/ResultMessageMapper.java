@@ -64,7 +64,9 @@ public final class ResultMessageMapper {
 	/** The findings the gateway accepts, by code ("system|code"), with the profile each claims. */
 	static final Map<String, String> FINDING_PROFILES = Map.of(
 			V2Codes.LOINC + "|74232-0", SD + "bme-cellularity",
+			BME_OBSERVATION + "|cellularity-percentage", SD + "bme-cellularity",
 			V2Codes.LOINC + "|74233-8", SD + "bme-blast-percentage",
+			BME_OBSERVATION + "|blast-percentage", SD + "bme-blast-percentage",
 			V2Codes.LOINC + "|11138-5", SD + "bme-me-ratio",
 			V2Codes.LOINC + "|13513-7", SD + "bme-iron-stores",
 			BME_OBSERVATION + "|marrow-differential", SD + "bme-differential-count",
@@ -73,8 +75,11 @@ public final class ResultMessageMapper {
 	static final String DIFFERENTIAL_PROFILE = SD + "bme-differential-count";
 	static final String DIFFERENTIAL_COMPONENTS = "https://bonemarrow-exam.example/fhir/ValueSet/bme-differential-components";
 
-	/** The differential's component codes ("system|code"), read from the package's ValueSet: no second copy here. */
-	private static volatile Set<String> differentialComponents;
+	/** Other studies a marrow report mentions (flow cytometry, cytogenetics, culture): bme-referenced-study. */
+	static final String REFERENCED_STUDY_CODES = "https://bonemarrow-exam.example/fhir/ValueSet/bme-referenced-study-codes";
+
+	/** Codes ("system|code") of the package's ValueSets by URL, read once: no second copy of them here. */
+	private static final Map<String, Set<String>> PACKAGE_CODES = new java.util.concurrent.ConcurrentHashMap<>();
 
 	/** Findings whose further OBX with the same OBX-4 sub-id are components (IG: OBX[Component]). */
 	static final Set<String> WITH_COMPONENTS = Set.of(SD + "bme-blast-percentage", SD + "bme-differential-count");
@@ -429,17 +434,18 @@ public final class ResultMessageMapper {
 	}
 
 	private static Set<String> differentialComponents() {
-		Set<String> codes = differentialComponents;
-		if (codes == null) {
+		return packageCodes(DIFFERENTIAL_COMPONENTS);
+	}
+
+	private static Set<String> packageCodes(String valueSetUrl) {
+		return PACKAGE_CODES.computeIfAbsent(valueSetUrl, url -> {
 			Set<String> read = new HashSet<>();
-			var vs = org.bonemarrow.server.profiles.BoneMarrowPackage.fromClasspath().findValueSet(DIFFERENTIAL_COMPONENTS);
+			var vs = org.bonemarrow.server.profiles.BoneMarrowPackage.fromClasspath().findValueSet(url);
 			for (var include : vs.getCompose().getInclude()) {
 				include.getConcept().forEach(c -> read.add(include.getSystem() + "|" + c.getCode()));
 			}
-			codes = Set.copyOf(read);
-			differentialComponents = codes;
-		}
-		return codes;
+			return Set.copyOf(read);
+		});
 	}
 
 	/** NTE after an OBX: notes of the result (IG: NTE[Observation.note]). */
@@ -523,9 +529,13 @@ public final class ResultMessageMapper {
 			return null;
 		}
 		for (var c : code.getCoding()) {
-			String profile = FINDING_PROFILES.get(c.getSystem() + "|" + c.getCode());
+			String key = c.getSystem() + "|" + c.getCode();
+			String profile = FINDING_PROFILES.get(key);
 			if (profile != null) {
 				return profile;
+			}
+			if (packageCodes(REFERENCED_STUDY_CODES).contains(key)) {
+				return SD + "bme-referenced-study";
 			}
 		}
 		return null;
