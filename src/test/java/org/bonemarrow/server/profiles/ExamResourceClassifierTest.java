@@ -90,6 +90,10 @@ class ExamResourceClassifierTest {
     assertThat(CLASSIFIER.classify(dr)).as("flow cytometry report is not ours").isEmpty();
 
     assertThat(CLASSIFIER.classify(obs(LOINC, "74232-0"))).contains(SD + "bme-cellularity");
+    // the numeric forms (valueQuantity in %) are validated against the same profiles as the narrative ones
+    assertThat(CLASSIFIER.classify(obs(CS + "bme-observation", "cellularity-percentage"))).contains(SD + "bme-cellularity");
+    assertThat(CLASSIFIER.classify(obs(LOINC, "74233-8"))).contains(SD + "bme-blast-percentage");
+    assertThat(CLASSIFIER.classify(obs(CS + "bme-observation", "blast-percentage"))).contains(SD + "bme-blast-percentage");
     assertThat(CLASSIFIER.classify(obs(LOINC, "11138-5"))).contains(SD + "bme-me-ratio");
     assertThat(CLASSIFIER.classify(obs(LOINC, "13513-7"))).contains(SD + "bme-iron-stores");
     assertThat(CLASSIFIER.classify(obs(CS + "bme-observation", "marrow-differential"))).contains(SD + "bme-differential-count");
@@ -124,6 +128,9 @@ class ExamResourceClassifierTest {
       }
     }
     assertThat(CLASSIFIER.keyCodesOf(SD + "bme-exam-order")).hasSize(n);
-    assertThat(CLASSIFIER.keyCodesOf(SD + "bme-cellularity")).containsExactly(LOINC + "|74232-0");
+    assertThat(CLASSIFIER.keyCodesOf(SD + "bme-cellularity"))
+        .containsExactlyInAnyOrder(LOINC + "|74232-0", CS + "bme-observation|cellularity-percentage");
+    assertThat(CLASSIFIER.keyCodesOf(SD + "bme-blast-percentage"))
+        .containsExactlyInAnyOrder(LOINC + "|74233-8", CS + "bme-observation|blast-percentage");
   }
 }

@@ -28,6 +28,9 @@ public final class Fixtures {
 	public static final String MRN_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/mrn";
 	public static final String INDICATION_SYSTEM = "https://bonemarrow-exam.example/fhir/CodeSystem/bme-indication";
 	public static final String PLACER_SYSTEM = "https://bonemarrow-exam.example/fhir/sid/placer-order";
+	/** Local finding codes, among them the numeric blast and cellularity percentages (docs/codes-used.md). */
+	public static final String BME_OBSERVATION = "https://bonemarrow-exam.example/fhir/CodeSystem/bme-observation";
+	public static final String UCUM = "http://unitsofmeasure.org";
 
 	private Fixtures() {}
 
@@ -105,6 +108,23 @@ public final class Fixtures {
 		o.setSpecimen(new Reference(specimenRef));
 		o.setEffective(new DateTimeType("2026-11-21T09:30:00Z"));
 		o.setValue(new Quantity().setValue(value).setUnit("{ratio}").setSystem("http://unitsofmeasure.org").setCode("{ratio}"));
+		return o;
+	}
+
+	/**
+	 * Numeric blast percentage (profile bme-blast-percentage): local code blast-percentage, valueQuantity in UCUM %.
+	 * No numeric LOINC code was verified, see docs/codes-used.md.
+	 */
+	public static Observation blastPercentage(String orderRef, String patientRef, String specimenRef, double percent) {
+		Observation o = new Observation();
+		o.addBasedOn(new Reference(orderRef));
+		o.setStatus(Observation.ObservationStatus.FINAL);
+		o.addCategory(concept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory"));
+		o.setCode(concept(BME_OBSERVATION, "blast-percentage", "Blasts/100 nucleated cells in Bone marrow aspirate [percent]"));
+		o.setSubject(new Reference(patientRef));
+		o.setSpecimen(new Reference(specimenRef));
+		o.setEffective(new DateTimeType("2026-11-21T09:30:00Z"));
+		o.setValue(new Quantity().setValue(percent).setUnit("%").setSystem(UCUM).setCode("%"));
 		return o;
 	}
 
