@@ -69,14 +69,18 @@ public class StrictRequestParsing implements FhirServerCustomizer {
 		server.registerInterceptor(this);
 	}
 
-	/** The method that will handle the request is chosen; its parameters, the body among them, come next. */
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+	/**
+	 * The method that will handle the request is chosen; its parameters, the body among them, come next.
+	 * Last of this pointcut's hooks, and {@link #bodyParsed} first of its own, so that no other interceptor
+	 * runs inside the strict window.
+	 */
+	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = Integer.MAX_VALUE)
 	public void bodyParsingStarts(RequestDetails request) {
 		PARSING.set(request);
 	}
 
 	/** Parameters are built (HAPI calls this before the handling method); nothing after this is the client's body. */
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = Integer.MIN_VALUE)
 	public void bodyParsed() {
 		PARSING.remove();
 	}
@@ -92,6 +96,10 @@ public class StrictRequestParsing implements FhirServerCustomizer {
 
 		private static final LenientErrorHandler LENIENT = new LenientErrorHandler();
 		private static final StrictErrorHandler STRICT = new StrictErrorHandler();
+
+		/** Enough to fix a sender's mapping in one go; more would only repeat the same mistake. */
+		private static final int MAX_ISSUES = 100;
+		private static final int MAX_TEXT = 500;
 
 		private final ParseProblemLocator locator;
 
@@ -160,14 +168,9 @@ public class StrictRequestParsing implements FhirServerCustomizer {
 
 		@Override
 		public void invalidValue(IParseLocation location, String value, String error) {
-			if (strict() && (value == null || value.isBlank())) {
-				// R4 json.html / xml.html: a primitive's value is never empty. HAPI drops it; the value itself is
-				// not repeated in the message (it could be patient data), the element is.
-				String element = location == null ? null : location.getParentElementName();
-				throw refusal(null, element, "Element '" + element + "' has an empty value; FHIR R4 does not allow"
-						+ " empty values (leave the element out instead). Nothing was stored.");
-			}
-			// A non-empty invalid value is already refused by HAPI's lenient handler, unchanged.
+			// Unchanged in both modes: a non-empty invalid value (a malformed date) is already refused by HAPI's
+			// lenient handler, and an empty one ("", which R4 json.html does not allow) carries no data to lose,
+			// so HAPI dropping it is kept (clients do send "text": "").
 			LENIENT.invalidValue(location, value, error);
 		}
 
@@ -203,19 +206,29 @@ public class StrictRequestParsing implements FhirServerCustomizer {
 					|| (kind == Kind.WRONG_JSON_TYPE || kind == Kind.REPEATED_ELEMENT)
 					&& located.stream().anyMatch(p -> p.kind() == kind);
 			if (agrees) {
-				for (Problem problem : located) {
+				for (Problem problem : located.subList(0, Math.min(located.size(), MAX_ISSUES))) {
 					outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(IssueType.STRUCTURE)
-							.setDiagnostics(problem.diagnostics() + " Nothing was stored.")
-							.addExpression(problem.expression())
-							.addLocation(problem.expression());
+							.setDiagnostics(shortened(problem.diagnostics()) + " Nothing was stored.")
+							.addExpression(shortened(problem.expression()))
+							.addLocation(shortened(problem.expression()));
+				}
+				if (located.size() > MAX_ISSUES) {
+					outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(IssueType.STRUCTURE).setDiagnostics(
+							(located.size() - MAX_ISSUES) + " more problems of the same kinds are not listed.");
 				}
 			} else {
-				outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(IssueType.STRUCTURE).setDiagnostics(diagnostics);
+				outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(IssueType.STRUCTURE)
+						.setDiagnostics(shortened(diagnostics));
 			}
 			InvalidRequestException refused = new InvalidRequestException(outcome.getIssueFirstRep().getDiagnostics());
 			refused.setOperationOutcome(outcome);
 			// Thrown past HAPI's parser (it only wraps DataFormatException) so the outcome reaches the client as is.
 			return refused;
+		}
+
+		/** Element names are the client's text: a hostile body must not make the answer grow with it. */
+		private static String shortened(String text) {
+			return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT) + "...";
 		}
 
 		private List<Problem> locate(RequestDetails request) {

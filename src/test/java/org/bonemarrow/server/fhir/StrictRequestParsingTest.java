@@ -10,8 +10,14 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.OperationOutcomeIssueComponent;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -19,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The parser side of strict request parsing, without a server: which content is refused, where the
@@ -27,7 +34,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StrictRequestParsingTest {
 
-	private final StrictRequestParsing strict = new StrictRequestParsing(ParsingMode.STRICT);
+	private static final StrictRequestParsing strict = new StrictRequestParsing(ParsingMode.STRICT);
+	/** One context for all cases (building one takes seconds); the strict handler is the same for all. */
+	private static final FhirContext STRICT_CONTEXT = newStrictContext();
 
 	@AfterEach
 	void leaveTheRequestWindow() {
@@ -66,6 +75,36 @@ class StrictRequestParsingTest {
 					assertThat(issue.getExpression()).extracting(Object::toString).containsExactly(expression);
 					assertThat(issue.getLocation()).extracting(Object::toString).containsExactly(expression);
 				});
+	}
+
+	static Stream<Path> wellFormedR4() throws IOException {
+		List<Path> files = new ArrayList<>();
+		for (Path folder : List.of(Path.of("src/test/resources/r4-examples"), Path.of("sample-bundles"))) {
+			try (Stream<Path> listed = Files.list(folder)) {
+				listed.filter(f -> f.toString().endsWith(".json") && !f.endsWith("manifest.json")).sorted().forEach(files::add);
+			}
+		}
+		return files.stream();
+	}
+
+	/**
+	 * The official R4 examples (as published, not re-encoded by a lenient parser) and our sample exam
+	 * bundles, in JSON and in XML, parse under the strict handler, and the locator finds nothing in them.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("wellFormedR4")
+	void officialExamplesAndSampleBundlesParseStrictly(Path file) throws IOException {
+		FhirContext context = strictContext();
+		String json = Files.readString(file);
+		strict.bodyParsingStarts(request(context, json, "json"));
+		IBaseResource parsed = context.newJsonParser().parseResource(json);
+		String xml = context.newXmlParser().encodeResourceToString(parsed);
+		strict.bodyParsingStarts(request(context, xml, "xml"));
+		context.newXmlParser().parseResource(xml);
+
+		ParseProblemLocator locator = new ParseProblemLocator(context);
+		assertThat(locator.locate(json, false)).isEmpty();
+		assertThat(locator.locate(xml, true)).isEmpty();
 	}
 
 	@Test
@@ -134,7 +173,11 @@ class StrictRequestParsingTest {
 		assertThat(server.getInterceptorService().getAllRegisteredInterceptors()).doesNotContain(lenient);
 	}
 
-	private FhirContext strictContext() {
+	private static FhirContext strictContext() {
+		return STRICT_CONTEXT;
+	}
+
+	private static FhirContext newStrictContext() {
 		FhirContext context = FhirContext.forR4();
 		strict.customize(new RestfulServer(context));
 		return context;
