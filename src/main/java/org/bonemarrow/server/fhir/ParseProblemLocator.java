@@ -140,7 +140,15 @@ public final class ParseProblemLocator {
 		}
 		switch (kind) {
 			case PRIMITIVE_DATATYPE, ID_DATATYPE, PRIMITIVE_XHTML, PRIMITIVE_XHTML_HL7ORG -> {
-				if (!value.isValueNode()) {
+				if (value.isObject() && value.size() > 0) {
+					// HAPI reads the object's members as children of the primitive and reports each as unknown.
+					for (Iterator<String> names = value.fieldNames(); names.hasNext();) {
+						String member = names.next();
+						problems.add(new Problem(Kind.UNKNOWN_ELEMENT, member, path, "Element '" + name + "' at " + path
+								+ " is a " + target.getName() + " and must be a JSON string, number or boolean, not an"
+								+ " object (with '" + member + "' in it)."));
+					}
+				} else if (!value.isValueNode()) {
 					problems.add(new Problem(Kind.WRONG_JSON_TYPE, name, path, "Element '" + name + "' at " + path
 							+ " must be a JSON " + (value.isObject() ? "string, number or boolean (a " + target.getName()
 							+ "), not an object" : "value, not an array") + "."));

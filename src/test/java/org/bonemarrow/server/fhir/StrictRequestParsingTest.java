@@ -52,6 +52,7 @@ class StrictRequestParsingTest {
 		in a bundle entry    | json | {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},{"resource":{"resourceType":"ServiceRequest","status":"active","intent":"order","bodyStructure":{"reference":"BodyStructure/1"},"subject":{"reference":"Patient/1"}},"request":{"method":"POST","url":"ServiceRequest"}}]} | bodyStructure | Bundle.entry[1].resource.bodyStructure
 		wrong type object    | json | {"resourceType":"ServiceRequest","status":"active","intent":"order","code":"bone marrow","subject":{"reference":"Patient/1"}} | code | ServiceRequest.code
 		object for array     | json | {"resourceType":"ServiceRequest","status":"active","intent":"order","note":{"text":"n"},"subject":{"reference":"Patient/1"}} | note | ServiceRequest.note
+		object for primitive | json | {"resourceType":"ServiceRequest","status":{"value":"active"},"intent":"order","subject":{"reference":"Patient/1"}} | status | ServiceRequest.status
 		array for one        | json | {"resourceType":"ServiceRequest","status":"active","intent":"order","subject":[{"reference":"Patient/1"},{"reference":"Patient/2"}]} | subject | ServiceRequest.subject
 		xml misspelt element | xml  | <ServiceRequest xmlns="http://hl7.org/fhir"><status value="active"/><statusReasonX value="x"/><intent value="order"/><subject><reference value="Patient/1"/></subject></ServiceRequest> | statusReasonX | ServiceRequest.statusReasonX
 		xml unknown attribute| xml  | <ServiceRequest xmlns="http://hl7.org/fhir"><status value="active" reason="x"/><intent value="order"/><subject><reference value="Patient/1"/></subject></ServiceRequest> | reason | ServiceRequest.status
@@ -120,6 +121,40 @@ class StrictRequestParsingTest {
 						((OperationOutcome) refused.getOperationOutcome()).getIssue())
 						.flatExtracting(OperationOutcomeIssueComponent::getExpression).extracting(Object::toString)
 						.containsExactly("ServiceRequest.statusReasonX", "ServiceRequest.bodyStructure"));
+	}
+
+	/** HAPI drops both; R4 requires Extension.url (ext-1) and an id on a contained resource (dom-3 refers to it). */
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', textBlock = """
+		{"resourceType":"ServiceRequest","extension":[{"valueString":"x"}],"status":"active","intent":"order"} | Required element 'url' is missing
+		{"resourceType":"ServiceRequest","contained":[{"resourceType":"Patient"}],"status":"active","intent":"order"} | A contained resource has no id
+		""")
+	void whatHapiWouldDropWithoutAnUnknownNameIsRefusedToo(String body, String diagnostics) {
+		FhirContext context = strictContext();
+		strict.bodyParsingStarts(request(context, body, "json"));
+
+		assertThatThrownBy(() -> context.newJsonParser().parseResource(body))
+				.isInstanceOfSatisfying(InvalidRequestException.class, refused -> assertThat(
+						((OperationOutcome) refused.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+						.contains(diagnostics).contains("Nothing was stored"));
+	}
+
+	@Test
+	void aHostileBodyGetsABoundedAnswer() {
+		FhirContext context = strictContext();
+		StringBuilder body = new StringBuilder("{\"resourceType\":\"ServiceRequest\"");
+		for (int i = 0; i < 150; i++) {
+			body.append(",\"unknown").append(i).append("\":1");
+		}
+		String text = body.append("}").toString();
+		strict.bodyParsingStarts(request(context, text, "json"));
+
+		assertThatThrownBy(() -> context.newJsonParser().parseResource(text))
+				.isInstanceOfSatisfying(InvalidRequestException.class, refused -> {
+					List<OperationOutcomeIssueComponent> issues = ((OperationOutcome) refused.getOperationOutcome()).getIssue();
+					assertThat(issues).hasSize(101);
+					assertThat(issues.get(100).getDiagnostics()).startsWith("50 more problems");
+				});
 	}
 
 	@Test
