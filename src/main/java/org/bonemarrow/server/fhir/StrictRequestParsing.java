@@ -40,7 +40,7 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * own lenient handler) keeps HAPI's lenient behaviour. A transaction or batch Bundle is parsed whole, with its
  * entries and their contained resources, before any entry runs, so a refusal stores no entry.
  *
- * <p>Answered 400 Bad Request, as HAPI answers every body it cannot parse: FHIR R4 http.html#2.21.0.17 gives
+ * <p>Answered 400 Bad Request, as HAPI answers every body it cannot parse: FHIR R4 http.html#create (and #update) gives
  * 400 for "resource could not be parsed or failed basic FHIR validation rules" and keeps 422 for profile and
  * business rule violations. The OperationOutcome has one issue per problem, code {@code structure}, with the
  * element in issue.diagnostics and its FHIRPath in issue.expression (and issue.location, as HAPI's validator
@@ -79,7 +79,11 @@ public class StrictRequestParsing implements FhirServerCustomizer {
 		PARSING.set(request);
 	}
 
-	/** Parameters are built (HAPI calls this before the handling method); nothing after this is the client's body. */
+	/**
+	 * Parameters are built (HAPI calls this before the handling method); nothing after this is the client's
+	 * body. HAPI skips this pointcut only for a method binding without an operation type, none of which takes
+	 * a resource body; the window then closes at {@link #requestDone}.
+	 */
 	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = Integer.MIN_VALUE)
 	public void bodyParsed() {
 		PARSING.remove();
