@@ -1,5 +1,6 @@
 package org.bonemarrow.server.config;
 
+import org.bonemarrow.server.fhir.ParsingMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -13,6 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                                0 (default) makes every plain search see every committed write
  * @param openapiEnabled          serve the OpenAPI document and Swagger UI under /fhir
  * @param serverAddress           fixed base URL for links in responses; empty: taken from the request
+ * @param parsing                 strict (default): a request body with content R4 does not define is refused;
+ *                                lenient: HAPI drops that content and stores the rest
  */
 @ConfigurationProperties("bonemarrow.fhir")
 public record FhirServerProperties(
@@ -21,4 +24,5 @@ public record FhirServerProperties(
 		@DefaultValue("200") int maxPageSize,
 		@DefaultValue("0") long searchCacheReuseMillis,
 		@DefaultValue("true") boolean openapiEnabled,
-		@DefaultValue("") String serverAddress) {}
+		@DefaultValue("") String serverAddress,
+		@DefaultValue("strict") ParsingMode parsing) {}

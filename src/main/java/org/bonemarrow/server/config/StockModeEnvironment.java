@@ -20,7 +20,9 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>HAPI queues every stored resource for subscription matching, as it does by default
  *       ({@code bonemarrow.notifications.skip-unsubscribed-types=false});</li>
  *   <li>HAPI's one-query lookup of several resource ids, which H2 answers with a table scan
- *       ({@code bonemarrow.h2-indexed-id-lookups=false}).</li>
+ *       ({@code bonemarrow.h2-indexed-id-lookups=false});</li>
+ *   <li>HAPI's lenient parsing of request bodies, dropping content R4 does not define
+ *       ({@code bonemarrow.fhir.parsing=lenient}).</li>
  * </ul>
  * The profile package is still loaded (its {@code Specimen?request=} search parameter is needed by the
  * same searches), and the read-only {@code $exam-summary} operation stays. Not for production.
@@ -42,6 +44,7 @@ public class StockModeEnvironment implements EnvironmentPostProcessor {
 				"bonemarrow.security.enabled", "false",
 				"bonemarrow.notifications.skip-unsubscribed-types", "false",
 				"bonemarrow.delivery.rest-hook", "hapi",
-				"bonemarrow.h2-indexed-id-lookups", "false")));
+				"bonemarrow.h2-indexed-id-lookups", "false",
+				"bonemarrow.fhir.parsing", "lenient")));
 	}
 }

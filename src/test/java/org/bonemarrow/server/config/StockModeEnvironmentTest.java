@@ -20,7 +20,8 @@ class StockModeEnvironmentTest {
 				"bonemarrow.fhir.search-cache-reuse-millis", "0",
 				"bonemarrow.security.enabled", "true",
 				"bonemarrow.notifications.skip-unsubscribed-types", "true",
-				"bonemarrow.h2-indexed-id-lookups", "true"));
+				"bonemarrow.h2-indexed-id-lookups", "true",
+				"bonemarrow.fhir.parsing", "strict"));
 		new StockModeEnvironment().postProcessEnvironment(env, new SpringApplication());
 		assertThat(env.getProperty("bonemarrow.validation.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.adapter.enabled")).isEqualTo("false");
@@ -28,6 +29,7 @@ class StockModeEnvironmentTest {
 		assertThat(env.getProperty("bonemarrow.security.enabled")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.notifications.skip-unsubscribed-types")).isEqualTo("false");
 		assertThat(env.getProperty("bonemarrow.h2-indexed-id-lookups")).isEqualTo("false");
+		assertThat(env.getProperty("bonemarrow.fhir.parsing")).isEqualTo("lenient");
 	}
 
 	@Test
