@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
 import jakarta.persistence.EntityManager;
 import javax.sql.DataSource;
+import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.security.audit.AuditContext;
 import org.bonemarrow.server.security.audit.AuditEventsNotSubscribable;
 import org.bonemarrow.server.security.audit.AuditTrailNeverBlocksDelete;

@@ -24,6 +24,7 @@ import org.bonemarrow.server.delivery.HapiDeliveryHandedOver;
 import org.bonemarrow.server.delivery.RestHookChannel;
 import org.bonemarrow.server.delivery.SubscriptionOutboxWriter;
 import org.bonemarrow.server.delivery.SubscriptionRegistryFreshness;
+import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.security.CallerIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -16,6 +16,7 @@ import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import java.util.List;
 import java.util.Optional;
+import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;

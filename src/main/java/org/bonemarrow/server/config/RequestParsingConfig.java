@@ -1,5 +1,6 @@
 package org.bonemarrow.server.config;
 
+import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.fhir.StrictRequestParsing;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

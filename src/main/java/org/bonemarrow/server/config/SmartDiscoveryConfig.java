@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.security.ClientRoles;
 import org.bonemarrow.server.security.SecurityProperties;
 import org.bonemarrow.server.security.SmartConfiguration;

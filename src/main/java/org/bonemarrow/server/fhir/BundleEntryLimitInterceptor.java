@@ -6,7 +6,6 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.bonemarrow.server.security.SecurityProperties;
 import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.stereotype.Component;

@@ -9,7 +9,6 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.springframework.stereotype.Component;
 
 /**

@@ -15,7 +15,6 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.List;
 import java.util.Optional;
 import org.bonemarrow.server.adapter.AdapterWriter;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.bonemarrow.server.security.CallerIdentity;
 import org.bonemarrow.server.security.SmartScopeRules;

@@ -18,7 +18,6 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import org.bonemarrow.server.config.FhirServerCustomizer;
 import org.bonemarrow.server.fhir.ParseProblemLocator.Kind;
 import org.bonemarrow.server.fhir.ParseProblemLocator.Problem;
 import org.hl7.fhir.r4.model.OperationOutcome;
