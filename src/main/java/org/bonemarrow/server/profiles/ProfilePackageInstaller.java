@@ -82,7 +82,9 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 				.setPackageContents(pkg.getBytes())
 				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
 				.setFetchDependencies(false);
-		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter");
+		// ConceptMaps: the HL7 v2 gateway's standard code maps (HL7 tables 0487, 0488, 0550), stored so they are
+		// served and answer $translate like a hospital's own maps.
+		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "ConceptMap");
 		long start = System.currentTimeMillis();
 		PackageInstallOutcomeJson outcome = installer.install(spec);
 		searchParamRegistry.forceRefresh();

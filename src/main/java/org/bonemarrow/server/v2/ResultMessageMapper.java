@@ -107,6 +107,19 @@ public final class ResultMessageMapper {
 	 * @param links the stored order of each OBR, in the order of {@link #keys}
 	 */
 	public static Bundle transaction(ORU_R01 oru, List<OrderLink> links) {
+		return transaction(oru, links, CodeTranslator.NONE);
+	}
+
+	/**
+	 * The same, with the sender's code maps: every CWE/CE read (OBR-4, OBX-3, OBX-5, SPM-4, SPM-7, SPM-8,
+	 * SPM-9) also gets the codings the maps translate it to, and the sender's local codes are accepted when
+	 * a map translates them ({@link V2Codes#translating}).
+	 */
+	public static Bundle transaction(ORU_R01 oru, List<OrderLink> links, CodeTranslator translator) {
+		return V2Codes.translating(translator, () -> mapped(oru, links));
+	}
+
+	private static Bundle mapped(ORU_R01 oru, List<OrderLink> links) {
 		Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		List<OrderGroup> orders = orders(oru);
 		List<ReportKey> keys = keys(oru);
