@@ -83,8 +83,11 @@ public final class V2Codes {
 
 	/** The FHIR system of a sender's local coding system (see {@link #LOCAL_SYSTEM_PREFIX}). */
 	public static String localSystem(String sender, String v2Name) {
-		return LOCAL_SYSTEM_PREFIX + URLEncoder.encode(sender, StandardCharsets.UTF_8) + "/"
-				+ URLEncoder.encode(v2Name == null ? "" : v2Name, StandardCharsets.UTF_8);
+		return LOCAL_SYSTEM_PREFIX + uriPart(sender) + "/" + uriPart(v2Name == null ? "" : v2Name);
+	}
+
+	private static String uriPart(String s) {
+		return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
 	}
 
 	/**
