@@ -71,6 +71,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		// that can actually validate a code.
 		unknownCodeSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
 		validationSupport.addValidationSupport(unknownCodeSystems);
+		OfflineValidatorFactory.oneCodingSatisfiesABinding(validationSupport);
 
 		// Storing a SearchParameter schedules a REINDEX job; HAPI registers its job definitions only once the
 		// context is refreshed, which is after this point.
