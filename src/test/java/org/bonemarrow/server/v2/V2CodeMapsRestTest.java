@@ -2,6 +2,7 @@ package org.bonemarrow.server.v2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.hl7v2.util.Terser;
 import io.restassured.response.Response;
 import java.util.List;
 import org.bonemarrow.server.support.FhirServerTest;
@@ -58,6 +59,27 @@ class V2CodeMapsRestTest extends V2TestBase {
 				.get("/ConceptMap/$translate");
 		r.then().statusCode(200);
 		return parse(r, Parameters.class);
+	}
+
+	@Test
+	void aMapChangedOverFhirIsUsedFromTheNextMessage() throws Exception {
+		String suffix = V2Samples.newSuffix();
+		assertAa(send(Transport.HTTP, "ehr", V2Samples.unique("orm-o01-new-order.hl7", suffix)));
+		String code = "BMT" + suffix;
+		String message = V2Samples.unique("local-code-without-map.invalid.hl7", suffix).replace("BMXYZ", code);
+
+		Terser refused = ack(send(Transport.HTTP, "lab", "ACME-LIS", message));
+		assertThat(refused.get("/MSA-1")).isEqualTo("AE");
+		assertThat(refused.get("/ERR-2-1") + "-" + refused.get("/ERR-2-3")).isEqualTo("SPM-4");
+
+		// The laboratory's interface analyst adds the code to its map over FHIR (additive: other tests keep theirs).
+		ConceptMap map = search(ConceptMap.class, "url=" + ACME_MAP).get(0);
+		map.getGroup().stream().filter(g -> g.getTarget().equals("http://snomed.info/sct")).findFirst().orElseThrow()
+				.addElement().setCode(code).addTarget().setCode("119359002")
+				.setEquivalence(org.hl7.fhir.r4.model.Enumerations.ConceptMapEquivalence.NARROWER);
+		fhir().contentType(FHIR_JSON).body(json(map)).put("/ConceptMap/" + map.getIdElement().getIdPart()).then().statusCode(200);
+
+		assertAa(send(Transport.HTTP, "lab", "ACME-LIS", message.replace("MSG-V2-0202", "MSG-V2-0202B")));
 	}
 
 	@Test
