@@ -130,11 +130,22 @@ public final class V2Codes {
 	 */
 	public static CodeableConcept concept(String code, String display, String system, String altCode, String altDisplay,
 			String altSystem, String originalText, String segment, int field) {
+		return concept(code, display, system, altCode, altDisplay, altSystem, originalText, segment, field, true);
+	}
+
+	/**
+	 * The same; with {@code refuseUntranslatedLocal} false a sender's local code that no map translates is
+	 * kept as it was sent (its local system) instead of refused: for a field whose own code need not be ours,
+	 * such as an OBX-3 the gateway stores as a plain laboratory result. Local codes still need a sender
+	 * (code maps in force).
+	 */
+	public static CodeableConcept concept(String code, String display, String system, String altCode, String altDisplay,
+			String altSystem, String originalText, String segment, int field, boolean refuseUntranslatedLocal) {
 		CodeableConcept cc = new CodeableConcept();
 		List<Coding> local = new ArrayList<>();
 		addCoding(cc, code, display, system, segment, field, local);
 		addCoding(cc, altCode, altDisplay, altSystem, segment, field, local);
-		addTranslations(cc, local, segment, field);
+		addTranslations(cc, local, segment, field, refuseUntranslatedLocal);
 		if (!blank(originalText)) {
 			cc.setText(originalText);
 		} else if (!cc.hasCoding() && !blank(display)) {
@@ -173,7 +184,8 @@ public final class V2Codes {
 	 * Adds what the code maps translate each coding to, after the sender's codings. A local coding that no
 	 * map translates may stay only beside a coding the server knows; alone it is refused, naming the field.
 	 */
-	private static void addTranslations(CodeableConcept cc, List<Coding> local, String segment, int field) {
+	private static void addTranslations(CodeableConcept cc, List<Coding> local, String segment, int field,
+			boolean refuseUntranslatedLocal) {
 		CodeTranslator translator = TRANSLATOR.get();
 		List<Coding> sent = List.copyOf(cc.getCoding());
 		boolean localTranslated = false;
@@ -189,7 +201,7 @@ public final class V2Codes {
 			}
 		}
 		boolean knownBeside = sent.stream().anyMatch(c -> !local.contains(c));
-		if (!local.isEmpty() && !localTranslated && !knownBeside) {
+		if (refuseUntranslatedLocal && !local.isEmpty() && !localTranslated && !knownBeside) {
 			Coding first = local.get(0);
 			String name = first.getSystem().substring(first.getSystem().lastIndexOf('/') + 1);
 			throw V2Rejection.error(ErrorCode.TABLE_VALUE_NOT_FOUND, segment, field, segment + "-" + field

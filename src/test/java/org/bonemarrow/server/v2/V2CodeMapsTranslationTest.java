@@ -109,6 +109,14 @@ class V2CodeMapsTranslationTest {
 	}
 
 	@Test
+	void aFieldReadAsSentKeepsAnUntranslatedLocalCode() throws Exception {
+		CodeTranslator acme = translator("ACME-LIS", ConceptMapIndex.EMPTY);
+		CodeableConcept cc = V2Codes.translating(acme, () -> V2Codes.concept(
+				"FLOW", "Flow cytometry", "99ACME", null, null, null, null, "OBX", 3, false));
+		assertThat(cc.getCoding()).extracting(c -> c.getSystem() + "|" + c.getCode()).containsExactly(ACME_99 + "|FLOW");
+	}
+
+	@Test
 	void localSystemNamesTheSender() {
 		assertThat(V2Codes.localSystem("ACME LIS", "L")).isEqualTo("https://bonemarrow-exam.example/fhir/v2-local/ACME%20LIS/L");
 	}
