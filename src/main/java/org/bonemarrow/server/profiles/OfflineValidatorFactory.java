@@ -39,7 +39,7 @@ public final class OfflineValidatorFactory {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot load " + pkg, e);
     }
-    return new ValidationSupportChain(
+    ValidationSupportChain chain = new ValidationSupportChain(
         ValidationSupportChain.CacheConfiguration.defaultValues(),
         new DefaultProfileValidationSupport(ctx),
         npmSupport,
@@ -48,6 +48,18 @@ public final class OfflineValidatorFactory {
         new InMemoryTerminologyServerValidationSupport(ctx),
         new SnapshotGeneratingValidationSupport(ctx),
         unknownCodeSystemsAreWarnings(ctx));
+    return oneCodingSatisfiesABinding(chain);
+  }
+
+  /**
+   * FHIR R4 terminologies, binding strength: "one of the Coding values SHALL be from the specified value
+   * set". HAPI's chain asks all of them to be (hapifhir/hapi-fhir#8345) unless told otherwise, which refuses
+   * a CodeableConcept that carries a sender's own coding beside ours, e.g. an HL7 v2 local code and the
+   * SNOMED CT code its code map translates it to. The server's JPA chain is set the same way.
+   */
+  public static <T extends ValidationSupportChain> T oneCodingSatisfiesABinding(T chain) {
+    chain.setCodeableConceptValidationSuccessfulIfNotAllCodingsAreValid(true);
+    return chain;
   }
 
   /**

@@ -74,6 +74,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		// R5 elements sent as cross-version extensions (e.g. Specimen.collection.procedure) are validated
 		// against the official element lists instead of being refused as an unknown version.
 		validationSupport.addValidationSupport(CrossVersionExtensions.validationSupport(fhirContext));
+		OfflineValidatorFactory.oneCodingSatisfiesABinding(validationSupport);
 
 		// Storing a SearchParameter schedules a REINDEX job; HAPI registers its job definitions only once the
 		// context is refreshed, which is after this point.
@@ -85,7 +86,9 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 				.setPackageContents(pkg.getBytes())
 				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
 				.setFetchDependencies(false);
-		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter");
+		// ConceptMaps: the HL7 v2 gateway's standard code maps (HL7 tables 0487, 0488, 0550), stored so they are
+		// served and answer $translate like a hospital's own maps.
+		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "ConceptMap");
 		long start = System.currentTimeMillis();
 		PackageInstallOutcomeJson outcome = installer.install(spec);
 		searchParamRegistry.forceRefresh();

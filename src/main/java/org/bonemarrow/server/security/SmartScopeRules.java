@@ -115,6 +115,14 @@ public final class SmartScopeRules {
 			rules.allow("exam summary").operation().named("exam-summary").onInstancesOfType(ServiceRequest.class)
 					.andRequireExplicitResponseAuthorization().andThen();
 		}
+		// ConceptMap/$translate (the HL7 v2 gateway's code maps) answers from the stored maps and stores
+		// nothing: a read of ConceptMap.
+		if (scopes.permits("ConceptMap", 'r')) {
+			rules.allow("translate").operation().named("translate").onType(org.hl7.fhir.r4.model.ConceptMap.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("translate with one map").operation().named("translate")
+					.onInstancesOfType(org.hl7.fhir.r4.model.ConceptMap.class).andAllowAllResponses().andThen();
+		}
 		// Result deliveries (package delivery): their state is read with a read scope on Subscription, and
 		// replaying or re-sending one, which changes what the server owes a receiver, needs its update scope.
 		if (scopes.permits("Subscription", 'r')) {

@@ -3,7 +3,9 @@ package org.bonemarrow.server.v2;
 import ca.uhn.hl7v2.ErrorCode;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bonemarrow.server.security.CallerIdentity;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
@@ -11,6 +13,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -36,17 +39,21 @@ import org.springframework.stereotype.Component;
 public class ResultMessageHandler {
 
 	private final V2Transactions transactions;
+	private final V2CodeMaps codeMaps;
 
-	public ResultMessageHandler(V2Transactions transactions) {
+	public ResultMessageHandler(V2Transactions transactions, V2CodeMaps codeMaps) {
 		this.transactions = transactions;
+		this.codeMaps = codeMaps;
 	}
 
 	/** Stores the message's reports whole or not at all; returns what was stored without being recognised. */
 	public List<V2Warning> handle(ORU_R01 message, CallerIdentity caller, String messageType) {
 		List<ResultMessageMapper.ReportKey> keys = ResultMessageMapper.keys(message);
 		List<ResultMessageMapper.OrderLink> links = new ArrayList<>();
+		Map<String, SpecimenGaps.Exam> exams = new LinkedHashMap<>();
 		for (ResultMessageMapper.ReportKey key : keys) {
 			ServiceRequest order = findOrder(key, caller);
+			exams.computeIfAbsent(order.getIdElement().toUnqualifiedVersionless().getValue(), ref -> exam(order, ref, caller));
 			Patient patient = order.getSubject().getReferenceElement().hasIdPart()
 					? transactions.read(Patient.class, order.getSubject().getReferenceElement(), caller).orElse(null)
 					: null;
@@ -58,8 +65,12 @@ public class ResultMessageHandler {
 					order.getIdElement().toUnqualifiedVersionless().getValue(),
 					patient.getIdElement().toUnqualifiedVersionless().getValue()));
 		}
-		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(message, links);
+		// Code maps: MSH-3 names the sending application over both transports (over HTTP the token decides
+		// what it may write; MSH-3 only which code maps read its codes).
+		String sender = V2Fields.text(message.getMSH().getSendingApplication().getNamespaceID());
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(message, links, codeMaps.forSender(sender));
 		Bundle transaction = mapped.transaction();
+		SpecimenGaps.fill(transaction, exams);
 		boolean correction = refuseWhatBelongsElsewhere(transaction, caller);
 		if (correction) {
 			V2Authorization.require(caller, messageType, V2Authorization.RESULT_CORRECTION);
@@ -131,6 +142,13 @@ public class ResultMessageHandler {
 		IdType x = new IdType(a.getReference()).toUnqualifiedVersionless();
 		IdType y = new IdType(b.getReference()).toUnqualifiedVersionless();
 		return x.hasIdPart() && x.getValue().equals(y.getValue());
+	}
+
+	/** What the server holds about the order's exam, for {@link SpecimenGaps}: its Procedures and stored Specimens. */
+	private SpecimenGaps.Exam exam(ServiceRequest order, String ref, CallerIdentity caller) {
+		return new SpecimenGaps.Exam(order,
+				transactions.referring(Procedure.class, "based-on", ref, caller),
+				transactions.referring(Specimen.class, "request", ref, caller));
 	}
 
 	private ServiceRequest findOrder(ResultMessageMapper.ReportKey key, CallerIdentity caller) {

@@ -115,18 +115,24 @@ public final class ResultMessageMapper {
 	 * @param links the stored order of each OBR, in the order of {@link #keys}
 	 */
 	public static Bundle transaction(ORU_R01 oru, List<OrderLink> links) {
-		return map(oru, links).transaction();
+		return map(oru, links, CodeTranslator.NONE).transaction();
 	}
 
 	/** The transaction, and what was stored without being recognised (for the ACK's ERR segments of severity W). */
 	public record Mapped(Bundle transaction, List<V2Warning> warnings) {}
 
 	/**
-	 * As {@link #transaction}, with the warnings.
+	 * As {@link #transaction}, with the sender's code maps, and with the warnings: every CWE/CE read (OBR-4,
+	 * OBX-3, OBX-5, SPM-4, SPM-7, SPM-8, SPM-9) also gets the codings the maps translate it to, and the
+	 * sender's local codes are accepted when a map translates them ({@link V2Codes#translating}).
 	 *
 	 * @param links the stored order of each report, in the order of {@link #keys}
 	 */
-	public static Mapped map(ORU_R01 oru, List<OrderLink> links) {
+	public static Mapped map(ORU_R01 oru, List<OrderLink> links, CodeTranslator translator) {
+		return V2Codes.translating(translator, () -> mapped(oru, links));
+	}
+
+	private static Mapped mapped(ORU_R01 oru, List<OrderLink> links) {
 		Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		List<List<OrderGroup>> reports = reports(orders(oru));
 		List<V2Warning> warnings = new ArrayList<>();
@@ -333,7 +339,8 @@ public final class ResultMessageMapper {
 				continue;
 			}
 			int sequence = ctx.nextObx();
-			CodeableConcept code = V2Fields.concept(obx.getObservationIdentifier(), "OBX", 3);
+			// As sent: a line whose code is none of ours (even a local code no map translates) is still stored.
+			CodeableConcept code = V2Fields.conceptAsSent(obx.getObservationIdentifier(), "OBX", 3);
 			if (code == null) {
 				throw V2Rejection.error(ErrorCode.REQUIRED_FIELD_MISSING, "OBX", 3, "OBX-3: every result says what it "
 						+ "is, with a code or at least a text (OBX-3.2); nothing was stored");
@@ -400,7 +407,7 @@ public final class ResultMessageMapper {
 					|| !"%".equals(V2Fields.text(obx.getUnits().getIdentifier()))) {
 				break;
 			}
-			CodeableConcept code = V2Fields.concept(obx.getObservationIdentifier(), "OBX", 3);
+			CodeableConcept code = V2Fields.conceptAsSent(obx.getObservationIdentifier(), "OBX", 3);
 			if (code == null) {
 				break;
 			}
@@ -423,7 +430,7 @@ public final class ResultMessageMapper {
 		obs.setValue(null);
 		for (ObxLine line : run) {
 			Observation.ObservationComponentComponent component = obs.addComponent()
-					.setCode(V2Fields.concept(line.obx().getObservationIdentifier(), "OBX", 3));
+					.setCode(V2Fields.conceptAsSent(line.obx().getObservationIdentifier(), "OBX", 3));
 			Type value = value(line.obx());
 			if (value != null) {
 				component.setValue(value);
@@ -480,6 +487,11 @@ public final class ResultMessageMapper {
 		if (code.hasCoding() && code.getCodingFirstRep().hasCode()) {
 			var c = code.getCodingFirstRep();
 			String v2 = V2Codes.v2Name(c.getSystem());
+			if (v2 == null && c.getSystem() != null && c.getSystem().startsWith(V2Codes.LOCAL_SYSTEM_PREFIX)) {
+				// The sender's own CWE-3 name, the last part of its local system URI.
+				v2 = java.net.URLDecoder.decode(c.getSystem().substring(c.getSystem().lastIndexOf('/') + 1),
+						java.nio.charset.StandardCharsets.UTF_8);
+			}
 			return c.getCode() + "^" + (c.hasDisplay() ? c.getDisplay() : "") + "^" + (v2 != null ? v2 : c.getSystem());
 		}
 		return "^" + code.getText();
@@ -516,7 +528,7 @@ public final class ResultMessageMapper {
 				obs.addPerformer(performer);
 			}
 		}
-		Type value = value(obx);
+		Type value = value(obx, profile == null);
 		if (value != null) {
 			obs.setValue(value);
 		}
@@ -543,6 +555,14 @@ public final class ResultMessageMapper {
 
 	/** OBX-5 by OBX-2 (IG: OBX-5 by value type): TX/FT/ST string, NM Quantity, SN Ratio, CE/CWE CodeableConcept. */
 	static Type value(OBX obx) {
+		return value(obx, false);
+	}
+
+	/**
+	 * @param asSent for a line stored as sent (none of our findings): a coded value in a local system no code
+	 *     map translates is kept with its local system rather than refused, like its OBX-3
+	 */
+	static Type value(OBX obx, boolean asSent) {
 		String type = V2Fields.text(obx.getValueType());
 		Varies[] values = obx.getObservationValue();
 		if (values.length == 0 || type == null) {
@@ -582,10 +602,12 @@ public final class ResultMessageMapper {
 						"OBX-5: structured numeric (SN) with separator '" + separator + "' is not supported; use ':' for a ratio");
 			}
 			case "CE" -> {
-				return V2Fields.concept((CE) values[0].getData(), "OBX", 5);
+				CE ce = (CE) values[0].getData();
+				return asSent ? V2Fields.conceptAsSent(ce, "OBX", 5) : V2Fields.concept(ce, "OBX", 5);
 			}
 			case "CWE" -> {
-				return V2Fields.concept((CWE) values[0].getData(), "OBX", 5);
+				CWE cwe = (CWE) values[0].getData();
+				return asSent ? V2Fields.conceptAsSent(cwe, "OBX", 5) : V2Fields.concept(cwe, "OBX", 5);
 			}
 			default -> throw V2Rejection.error(ErrorCode.DATA_TYPE_ERROR, "OBX", 2,
 					"OBX-2: value type '" + type + "' is not supported; use TX, FT, ST, NM, SN, CE or CWE");

@@ -1,7 +1,12 @@
 package org.bonemarrow.server.v2;
 
 import ca.uhn.hl7v2.ErrorCode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -13,6 +18,12 @@ import org.hl7.fhir.r4.model.Coding;
  * by URI. Only systems the exam profiles use are known; a coding in any other system is refused (AE, 103)
  * rather than stored without a system. The local {@code 99BME...} names stand for this server's own
  * CodeSystems (fhir-profiles/), which hold the concepts with no verified standard code.
+ *
+ * <p>Code maps (README "Adding a sender's code map"): while a mapper runs inside {@link #translating}, each
+ * coding is also looked up in the sender's maps and the standard maps, and what they translate it to is
+ * added after it (the sender's own coding is kept). A coding system name the server does not know is then
+ * a sender's local system, stored as {@link #localSystem}; a local code that no map translates is accepted
+ * only next to a coding the server knows, and otherwise refused (AE 103) as before.
  */
 public final class V2Codes {
 
@@ -43,6 +54,16 @@ public final class V2Codes {
 			"99BMEOBS", BASE + "CodeSystem/bme-observation",
 			"99BMEANA", BASE + "CodeSystem/bme-anaesthesia");
 
+	/**
+	 * Local coding systems of a sender: {@code <prefix><MSH-3>/<CWE-3>}, each part URL-encoded, e.g.
+	 * {@code https://bonemarrow-exam.example/fhir/v2-local/ACME-LIS/99ACME}. Named per sender because a
+	 * local name ({@code L}, {@code 99LAB}) means something else at every laboratory. This is the
+	 * {@code group.source} of a sender's ConceptMap.
+	 */
+	public static final String LOCAL_SYSTEM_PREFIX = BASE + "v2-local/";
+
+	private static final ThreadLocal<CodeTranslator> TRANSLATOR = ThreadLocal.withInitial(() -> CodeTranslator.NONE);
+
 	private static final Pattern HL7_TABLE = Pattern.compile("HL7(\\d{4})");
 	private static final Pattern FHIR_V2_TABLE = Pattern.compile(Pattern.quote(V2_TABLE_PREFIX) + "(\\d{4})");
 
@@ -58,6 +79,34 @@ public final class V2Codes {
 			return V2_TABLE_PREFIX + table.group(1);
 		}
 		return SYSTEMS.get(v2Name);
+	}
+
+	/** The FHIR system of a sender's local coding system (see {@link #LOCAL_SYSTEM_PREFIX}). */
+	public static String localSystem(String sender, String v2Name) {
+		return LOCAL_SYSTEM_PREFIX + uriPart(sender) + "/" + uriPart(v2Name == null ? "" : v2Name);
+	}
+
+	private static String uriPart(String s) {
+		return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+	}
+
+	/**
+	 * Runs a mapper with the code maps of one message's sender. The mapper stays pure: the maps are given
+	 * for the duration of the call only (a thread-scoped argument, so that every datatype helper sees them
+	 * without each mapper method passing them on).
+	 */
+	public static <T> T translating(CodeTranslator translator, Supplier<T> work) {
+		CodeTranslator before = TRANSLATOR.get();
+		TRANSLATOR.set(translator == null ? CodeTranslator.NONE : translator);
+		try {
+			return work.get();
+		} finally {
+			if (before == CodeTranslator.NONE) {
+				TRANSLATOR.remove();
+			} else {
+				TRANSLATOR.set(before);
+			}
+		}
 	}
 
 	/** The v2 coding system name for a FHIR system, or null. */
@@ -81,9 +130,22 @@ public final class V2Codes {
 	 */
 	public static CodeableConcept concept(String code, String display, String system, String altCode, String altDisplay,
 			String altSystem, String originalText, String segment, int field) {
+		return concept(code, display, system, altCode, altDisplay, altSystem, originalText, segment, field, true);
+	}
+
+	/**
+	 * The same; with {@code refuseUntranslatedLocal} false a sender's local code that no map translates is
+	 * kept as it was sent (its local system) instead of refused: for a field whose own code need not be ours,
+	 * such as an OBX-3 the gateway stores as a plain laboratory result. Local codes still need a sender
+	 * (code maps in force).
+	 */
+	public static CodeableConcept concept(String code, String display, String system, String altCode, String altDisplay,
+			String altSystem, String originalText, String segment, int field, boolean refuseUntranslatedLocal) {
 		CodeableConcept cc = new CodeableConcept();
-		addCoding(cc, code, display, system, segment, field);
-		addCoding(cc, altCode, altDisplay, altSystem, segment, field);
+		List<Coding> local = new ArrayList<>();
+		addCoding(cc, code, display, system, segment, field, local);
+		addCoding(cc, altCode, altDisplay, altSystem, segment, field, local);
+		addTranslations(cc, local, segment, field, refuseUntranslatedLocal);
 		if (!blank(originalText)) {
 			cc.setText(originalText);
 		} else if (!cc.hasCoding() && !blank(display)) {
@@ -93,11 +155,17 @@ public final class V2Codes {
 		return cc.hasCoding() || cc.hasText() ? cc : null;
 	}
 
-	private static void addCoding(CodeableConcept cc, String code, String display, String system, String segment, int field) {
+	private static void addCoding(CodeableConcept cc, String code, String display, String system, String segment, int field,
+			List<Coding> local) {
 		if (blank(code)) {
 			return;
 		}
 		String fhirSystem = fhirSystem(system);
+		boolean isLocal = false;
+		if (fhirSystem == null) {
+			fhirSystem = blank(system) ? null : TRANSLATOR.get().localSystem(system);
+			isLocal = true;
+		}
 		if (fhirSystem == null) {
 			throw V2Rejection.error(ErrorCode.TABLE_VALUE_NOT_FOUND, segment, field, segment + "-" + field
 					+ ": coding system '" + (system == null ? "" : system) + "' is not one this server knows "
@@ -106,6 +174,40 @@ public final class V2Codes {
 		Coding coding = cc.addCoding().setSystem(fhirSystem).setCode(code);
 		if (!blank(display)) {
 			coding.setDisplay(display);
+		}
+		if (isLocal) {
+			local.add(coding);
+		}
+	}
+
+	/**
+	 * Adds what the code maps translate each coding to, after the sender's codings. A local coding that no
+	 * map translates may stay only beside a coding the server knows; alone it is refused, naming the field.
+	 */
+	private static void addTranslations(CodeableConcept cc, List<Coding> local, String segment, int field,
+			boolean refuseUntranslatedLocal) {
+		CodeTranslator translator = TRANSLATOR.get();
+		List<Coding> sent = List.copyOf(cc.getCoding());
+		boolean localTranslated = false;
+		for (Coding c : sent) {
+			for (Coding target : translator.translate(c.getSystem(), c.getCode())) {
+				if (local.contains(c)) {
+					localTranslated = true;
+				}
+				if (cc.getCoding().stream().noneMatch(x -> target.getSystem().equals(x.getSystem())
+						&& target.getCode().equals(x.getCode()))) {
+					cc.addCoding(target);
+				}
+			}
+		}
+		boolean knownBeside = sent.stream().anyMatch(c -> !local.contains(c));
+		if (refuseUntranslatedLocal && !local.isEmpty() && !localTranslated && !knownBeside) {
+			Coding first = local.get(0);
+			String name = first.getSystem().substring(first.getSystem().lastIndexOf('/') + 1);
+			throw V2Rejection.error(ErrorCode.TABLE_VALUE_NOT_FOUND, segment, field, segment + "-" + field
+					+ ": coding system '" + java.net.URLDecoder.decode(name, StandardCharsets.UTF_8)
+					+ "' is not one this server knows (LN, SCT, UCUM, HL7nnnn, 99BMEEXAM, 99BMEIND, 99BMEOBS, 99BMEANA)"
+					+ " and no code map of this sender translates code '" + first.getCode() + "' (bonemarrow.v2.code-maps)");
 		}
 	}
 

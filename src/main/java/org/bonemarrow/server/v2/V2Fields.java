@@ -42,6 +42,24 @@ public final class V2Fields {
 				text(cwe.getOriginalText()), segment, field);
 	}
 
+	/**
+	 * A CWE as sent, for a field whose code need not be one of ours: a local code no code map translates is
+	 * kept with its local system ({@link V2Codes#localSystem}) instead of refused. Unknown systems are still
+	 * refused when no sender's maps are in force.
+	 */
+	public static CodeableConcept conceptAsSent(CWE cwe, String segment, int field) {
+		return V2Codes.concept(text(cwe.getIdentifier()), text(cwe.getText()), text(cwe.getNameOfCodingSystem()),
+				text(cwe.getAlternateIdentifier()), text(cwe.getAlternateText()), text(cwe.getNameOfAlternateCodingSystem()),
+				text(cwe.getOriginalText()), segment, field, false);
+	}
+
+	/** CE (v2.5.1 OBX-3 is CE) as sent; see {@link #conceptAsSent(CWE, String, int)}. */
+	public static CodeableConcept conceptAsSent(CE ce, String segment, int field) {
+		return V2Codes.concept(text(ce.getIdentifier()), text(ce.getText()), text(ce.getNameOfCodingSystem()),
+				text(ce.getAlternateIdentifier()), text(ce.getAlternateText()), text(ce.getNameOfAlternateCodingSystem()),
+				null, segment, field, false);
+	}
+
 	/** True when the concept has a coding with this system and code. */
 	public static boolean hasCoding(CodeableConcept cc, String system, String code) {
 		if (cc == null) {

@@ -18,6 +18,7 @@ import org.springframework.util.unit.DataSize;
  * @param limits             what any inbound message may hold, over either transport
  * @param receivers          receiving systems sent an ORU^R01 when a bone marrow report becomes final or
  *                           is corrected or amended
+ * @param codeMaps           the ConceptMaps that translate inbound codes (README "Adding a sender's code map")
  */
 @ConfigurationProperties("bonemarrow.v2")
 public record V2Properties(
@@ -26,7 +27,13 @@ public record V2Properties(
 		@DefaultValue Http http,
 		@DefaultValue Mllp mllp,
 		@DefaultValue Limits limits,
-		@DefaultValue List<Receiver> receivers) {
+		@DefaultValue List<Receiver> receivers,
+		@DefaultValue CodeMaps codeMaps) {
+
+	/** The standard maps shipped in fhir-profiles/, applied to every sender unless configured otherwise. */
+	public static final String STANDARD_0487 = "https://bonemarrow-exam.example/fhir/ConceptMap/bme-v2-0487-specimen-types";
+	public static final String STANDARD_0488 = "https://bonemarrow-exam.example/fhir/ConceptMap/bme-v2-0488-collection-methods";
+	public static final String STANDARD_0550 = "https://bonemarrow-exam.example/fhir/ConceptMap/bme-v2-0550-body-sites";
 
 	public V2Properties {
 		receivers = receivers == null ? List.of() : List.copyOf(receivers);
@@ -45,6 +52,43 @@ public record V2Properties(
 			if (r.timeoutMillis() < 1 || r.timeoutMillis() > 600_000) {
 				throw new IllegalArgumentException("bonemarrow.v2.receivers[" + r.id() + "].timeout-millis must be 1..600000");
 			}
+		}
+	}
+
+	/**
+	 * Code maps for inbound messages: FHIR ConceptMaps, named by canonical url, stored in the server.
+	 *
+	 * @param standard  maps applied to every sender (the package's maps for HL7 tables 0487, 0488, 0550)
+	 * @param senders   MSH-3 (HD-1, over MLLP and over HTTP) to the urls of that sender's own maps, which are
+	 *                  consulted before the standard ones; its local coding systems are
+	 *                  {@code https://bonemarrow-exam.example/fhir/v2-local/<MSH-3>/<CWE-3>}
+	 * @param directory a folder whose {@code *.json} ConceptMaps are created or updated (by url) at start-up;
+	 *                  empty: none
+	 */
+	public record CodeMaps(
+			@DefaultValue({STANDARD_0487, STANDARD_0488, STANDARD_0550}) List<String> standard,
+			@DefaultValue Map<String, List<String>> senders,
+			@DefaultValue("") String directory) {
+
+		public CodeMaps {
+			standard = standard == null ? List.of() : standard.stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
+			senders = senders == null ? Map.of() : Map.copyOf(senders);
+			for (Map.Entry<String, List<String>> e : senders.entrySet()) {
+				if (e.getValue() == null || e.getValue().stream().anyMatch(u -> u == null || !u.trim().matches("https?://\\S+|urn:\\S+"))) {
+					throw new IllegalArgumentException("bonemarrow.v2.code-maps.senders." + e.getKey()
+							+ " must list ConceptMap canonical urls (http(s):// or urn:)");
+				}
+			}
+		}
+
+		/** The urls of a sender's maps, then the standard ones. */
+		public List<String> mapsFor(String sender) {
+			List<String> out = new java.util.ArrayList<>();
+			if (sender != null) {
+				senders.getOrDefault(sender, List.of()).stream().map(String::trim).forEach(out::add);
+			}
+			standard.stream().filter(u -> !out.contains(u)).forEach(out::add);
+			return out;
 		}
 	}
 

@@ -44,6 +44,13 @@ public class V2Transactions {
 		return found.getResources(0, 10).stream().map(type::cast).toList();
 	}
 
+	/** The resources of a type that refer to a resource through a reference search parameter, read as the sender. */
+	public <T extends IBaseResource> List<T> referring(Class<T> type, String parameter, String reference, CallerIdentity caller) {
+		SearchParameterMap map = SearchParameterMap.newSynchronous(parameter, new ca.uhn.fhir.rest.param.ReferenceParam(reference));
+		IBundleProvider found = daos.getResourceDao(type).search(map, request(caller));
+		return found.getResources(0, 50).stream().map(type::cast).toList();
+	}
+
 	public <T extends IBaseResource> Optional<T> read(Class<T> type, IIdType id, CallerIdentity caller) {
 		try {
 			return Optional.of(daos.getResourceDao(type).read(id.toUnqualifiedVersionless(), request(caller)));

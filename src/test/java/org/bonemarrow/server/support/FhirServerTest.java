@@ -15,7 +15,8 @@ import org.springframework.test.context.ContextConfiguration;
  * extra {@code test-admin} client exists only here.
  *
  * <p>HL7 v2: the MLLP listener is on, on a free port (the bound port is {@code V2MllpListener.port()}),
- * with one sender per role; results go out to the test JVM's MLLP receiver, whose port the initializer
+ * with one sender per role and the laboratory ACME-LIS, whose code map is loaded from
+ * {@code docs/v2-code-maps/} (the README example); results go out to the test JVM's MLLP receiver, whose port the initializer
  * supplies, with short retry waits.
  */
 @Target(ElementType.TYPE)
@@ -34,6 +35,11 @@ import org.springframework.test.context.ContextConfiguration;
 			"bonemarrow.v2.mllp.senders.BM-TEST-EHR=ehr",
 			"bonemarrow.v2.mllp.senders.BM-TEST-LAB=lab",
 			"bonemarrow.v2.mllp.senders.BM-TEST-INTEGRATION=integration",
+			// A laboratory that sends its own local codes (sample-bundles/v2/oru-r01-local-codes.hl7), with its
+			// code map loaded from the README's example directory at start-up.
+			"bonemarrow.v2.mllp.senders.ACME-LIS=lab",
+			"bonemarrow.v2.code-maps.directory=docs/v2-code-maps",
+			"bonemarrow.v2.code-maps.senders.ACME-LIS=https://lab.acme-hospital.example/fhir/ConceptMap/acme-lis-bone-marrow",
 			"bonemarrow.v2.receivers[0].id=test-lis",
 			"bonemarrow.v2.receivers[0].host=127.0.0.1",
 			"bonemarrow.v2.receivers[0].port=${" + V2TestReceiverInitializer.PORT_PROPERTY + "}",

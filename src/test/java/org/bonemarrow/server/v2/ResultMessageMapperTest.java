@@ -116,7 +116,7 @@ class ResultMessageMapperTest {
 
 	@Test
 	void anUnrecognisedLineIsStoredAsSent_withAWarning_andItsTextLinesAndCommentsKept() {
-		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-narrative-lines.hl7"), LINK);
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-narrative-lines.hl7"), LINK, CodeTranslator.NONE);
 		List<Observation> observations = resources(mapped.transaction(), Observation.class);
 		assertThat(observations).hasSize(3);
 		Observation plain = observations.stream().filter(o -> !o.getMeta().hasProfile()).findFirst().orElseThrow();
@@ -140,7 +140,7 @@ class ResultMessageMapperTest {
 
 	@Test
 	void differentialRowsBecomeOneDifferentialCount() {
-		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-differential-rows.hl7"), LINK);
+		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(oru("oru-r01-differential-rows.hl7"), LINK, CodeTranslator.NONE);
 		List<Observation> observations = resources(mapped.transaction(), Observation.class);
 		assertThat(observations).hasSize(2);
 		Observation differential = byCode(observations, "marrow-differential");

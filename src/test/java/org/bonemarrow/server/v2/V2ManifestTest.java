@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Specimen;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,7 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code POST /hl7v2}, each time with fresh identifiers (after the messages it requires, e.g. the order a
  * report is for): the ACK is the manifest's (MSA-1, MSA-2 = MSH-10, ERR-3, ERR-2, ERR-8) and the FHIR it
  * leaves is what a FHIR client's post would leave (the patient by MRN, the order by placer number, the
- * adapter's Procedure and Task, the report basedOn the order with its results and specimens). A refused
+ * adapter's Procedure and Task, the report basedOn the order with its results and specimens, and with
+ * {@code specimenCodes} the codes each stored specimen's type, method and site carry, in SPM order). An
+ * entry's {@code sender} is its MSH-3 over both transports (a laboratory with its own code map). A refused
  * message stores nothing: no resource of any exam type is added.
  */
 @FhirServerTest
@@ -58,7 +61,8 @@ class V2ManifestTest extends V2TestBase {
 		Map<String, Integer> before = refused ? counts() : Map.of();
 		String message = V2Samples.unique(file, suffix);
 
-		String ackEr7 = send(transport, entry.get("role").asText(), message);
+		String ackEr7 = send(transport, entry.get("role").asText(),
+				entry.has("sender") ? entry.get("sender").asText() : null, message);
 
 		JsonNode expect = entry.get("expect");
 		Terser ack = ack(ackEr7);
@@ -165,7 +169,33 @@ class V2ManifestTest extends V2TestBase {
 				assertThat(observations.stream().map(o -> o.getSpecimen().getReference()).distinct())
 						.as("each result made from its own OBR's specimen").hasSize(then.get("resultSpecimens").asInt());
 			}
+			if (then.has("reportCodes")) {
+				assertThat(codes(report.getCode())).containsAll(strings(then.get("reportCodes")));
+			}
+			if (then.has("specimenCodes")) {
+				for (int i = 0; i < then.get("specimenCodes").size(); i++) {
+					JsonNode expected = then.get("specimenCodes").get(i);
+					Specimen specimen = parse(fhir().get("/" + report.getSpecimen().get(i).getReference()), Specimen.class);
+					assertThat(codes(specimen.getType())).as("Specimen.type of SPM %s", i + 1)
+							.containsAll(strings(expected.get("type")));
+					assertThat(codes(specimen.getCollection().getMethod())).as("collection.method of SPM %s", i + 1)
+							.containsAll(strings(expected.get("method")));
+					assertThat(codes(specimen.getCollection().getBodySite())).as("collection.bodySite of SPM %s", i + 1)
+							.containsAll(strings(expected.get("site")));
+				}
+			}
 		}
+	}
+
+	/** "system|code" of each coding. */
+	private static List<String> codes(org.hl7.fhir.r4.model.CodeableConcept cc) {
+		return cc.getCoding().stream().map(c -> c.getSystem() + "|" + c.getCode()).toList();
+	}
+
+	private static List<String> strings(JsonNode array) {
+		List<String> out = new ArrayList<>();
+		array.forEach(n -> out.add(n.asText()));
+		return out;
 	}
 
 	private Map<String, Integer> counts() {

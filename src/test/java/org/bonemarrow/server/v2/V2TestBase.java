@@ -34,6 +34,24 @@ abstract class V2TestBase extends RestTestBase {
 		return r.asString();
 	}
 
+	/**
+	 * The same from a named sending application: over MLLP MSH-3 is set to {@code sender} (configured in
+	 * FhirServerTest with its role); over HTTP the token is the role's and MSH-3 is also {@code sender},
+	 * which names the code maps that read the message.
+	 */
+	String send(Transport transport, String role, String sender, String message) throws Exception {
+		if (sender == null) {
+			return send(transport, role, message);
+		}
+		String fromSender = V2Samples.withSendingApplication(message, sender);
+		if (transport == Transport.MLLP) {
+			return V2Mllp.send(mllp.port(), fromSender);
+		}
+		Response r = V2Http.post(port, token(role), fromSender);
+		r.then().statusCode(200).contentType("x-application/hl7-v2+er7");
+		return r.asString();
+	}
+
 	static Terser ack(String er7) throws HL7Exception {
 		return new Terser(V2Hapi.parsingContext().getPipeParser().parse(er7));
 	}
