@@ -47,8 +47,16 @@ public class V2CodeMaps implements SmartInitializingSingleton {
 	private final V2Properties.CodeMaps config;
 	private final DaoRegistry daos;
 	private final FhirContext fhirContext;
+	/**
+	 * How long a map read from the database is used before it is read again. Writes through this instance
+	 * clear the cache at once; this bounds how long a map another instance changed (docs/scaling.md) stays old.
+	 */
+	private static final long MAX_AGE_MILLIS = 60_000;
+
 	/** Each configured map by url, as last read from the database; emptied whenever a ConceptMap is written. */
-	private final Map<String, ConceptMapIndex> byUrl = new ConcurrentHashMap<>();
+	private final Map<String, Cached> byUrl = new ConcurrentHashMap<>();
+
+	private record Cached(ConceptMapIndex index, long readAt) {}
 
 	public V2CodeMaps(V2Properties properties, DaoRegistry daos, FhirContext fhirContext, IInterceptorService jpaInterceptors) {
 		this.config = properties.codeMaps();
@@ -79,7 +87,10 @@ public class V2CodeMaps implements SmartInitializingSingleton {
 	}
 
 	private ConceptMapIndex index(String url) {
-		return byUrl.computeIfAbsent(url, u -> ConceptMapIndex.of(stored(u)));
+		long now = System.currentTimeMillis();
+		Cached cached = byUrl.compute(url, (u, old) -> old != null && now - old.readAt() < MAX_AGE_MILLIS
+				? old : new Cached(ConceptMapIndex.of(stored(u)), now));
+		return cached.index();
 	}
 
 	private List<ConceptMap> stored(String url) {
