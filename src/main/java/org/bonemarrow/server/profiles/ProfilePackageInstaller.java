@@ -85,7 +85,10 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 				.setVersion(pkg.getVersion())
 				.setPackageContents(pkg.getBytes())
 				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
-				.setFetchDependencies(false);
+				.setFetchDependencies(false)
+				// One version of each of our resources is live: a new package version updates them in place (by
+				// url) instead of adding a second StructureDefinition with the same url beside the old one.
+				.setVersionPolicy(PackageInstallationSpec.VersionPolicyEnum.SINGLE_VERSION);
 		// ConceptMaps: the HL7 v2 gateway's standard code maps (HL7 tables 0487, 0488, 0550), stored so they are
 		// served and answer $translate like a hospital's own maps.
 		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "ConceptMap");

@@ -37,7 +37,7 @@ class PackageContentTest {
   @Test
   void packageManifestDeclaresNameVersionCanonicalAndCore() {
     assertThat(PKG.getName()).isEqualTo("example.bonemarrow.exam");
-    assertThat(PKG.getVersion()).isEqualTo("0.1.0");
+    assertThat(PKG.getVersion()).isEqualTo("0.2.0");
     assertThat(PKG.getNpmPackage().canonical()).isEqualTo(BASE);
     assertThat(PKG.getNpmPackage().fhirVersion()).isEqualTo("4.0.1");
     assertThat(PKG.getNpmPackage().type()).isEqualTo("fhir.ig");
@@ -64,7 +64,7 @@ class PackageContentTest {
       String expectedUrl = BASE + "/" + r.fhirType() + "/" + r.getIdElement().getIdPart();
       assertThat(m.getUrl()).as(r.getId()).isEqualTo(expectedUrl);
       assertThat(m.getStatus().toCode()).as(m.getUrl()).isEqualTo("active");
-      assertThat(m.getVersion()).as(m.getUrl()).isEqualTo("0.1.0");
+      assertThat(m.getVersion()).as(m.getUrl()).isEqualTo(PKG.getVersion());
     }
   }
 
