@@ -50,10 +50,10 @@ public class ResultMessageHandler {
 	public List<V2Warning> handle(ORU_R01 message, CallerIdentity caller, String messageType) {
 		List<ResultMessageMapper.ReportKey> keys = ResultMessageMapper.keys(message);
 		List<ResultMessageMapper.OrderLink> links = new ArrayList<>();
-		Map<String, SpecimenGaps.Exam> exams = new LinkedHashMap<>();
+		Map<String, ServiceRequest> orders = new LinkedHashMap<>();
 		for (ResultMessageMapper.ReportKey key : keys) {
 			ServiceRequest order = findOrder(key, caller);
-			exams.computeIfAbsent(order.getIdElement().toUnqualifiedVersionless().getValue(), ref -> exam(order, ref, caller));
+			orders.putIfAbsent(order.getIdElement().toUnqualifiedVersionless().getValue(), order);
 			Patient patient = order.getSubject().getReferenceElement().hasIdPart()
 					? transactions.read(Patient.class, order.getSubject().getReferenceElement(), caller).orElse(null)
 					: null;
@@ -70,7 +70,10 @@ public class ResultMessageHandler {
 		String sender = V2Fields.text(message.getMSH().getSendingApplication().getNamespaceID());
 		ResultMessageMapper.Mapped mapped = ResultMessageMapper.map(message, links, codeMaps.forSender(sender));
 		Bundle transaction = mapped.transaction();
-		SpecimenGaps.fill(transaction, exams);
+		// The exam record is read only for an order whose Specimen has a gap to fill.
+		Map<String, SpecimenGaps.Exam> exams = new LinkedHashMap<>();
+		SpecimenGaps.fill(transaction, (String ref) -> orders.containsKey(ref)
+				? exams.computeIfAbsent(ref, r -> exam(orders.get(r), r, caller)) : null);
 		boolean correction = refuseWhatBelongsElsewhere(transaction, caller);
 		if (correction) {
 			V2Authorization.require(caller, messageType, V2Authorization.RESULT_CORRECTION);

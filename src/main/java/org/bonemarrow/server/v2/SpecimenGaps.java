@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -61,6 +62,16 @@ public final class SpecimenGaps {
 	 * @return the filled fields, e.g. {@code SPM-7}, for the log
 	 */
 	public static Set<String> fill(Bundle transaction, Map<String, Exam> exams) {
+		return fill(transaction, (Function<String, Exam>) exams::get);
+	}
+
+	/**
+	 * The same, asking for an order's exam only when one of its Specimens has a gap: most messages have none,
+	 * and reading the exam costs two searches.
+	 *
+	 * @param exams the exam of an order by its reference, or null when unknown
+	 */
+	public static Set<String> fill(Bundle transaction, Function<String, Exam> exams) {
 		Set<String> filledFields = new LinkedHashSet<>();
 		Provenance provenance = new Provenance();
 		Set<String> sources = new LinkedHashSet<>();
@@ -69,7 +80,11 @@ public final class SpecimenGaps {
 			if (!(entry.getResource() instanceof Specimen specimen)) {
 				continue;
 			}
-			Exam exam = specimen.getRequest().isEmpty() ? null : exams.get(specimen.getRequestFirstRep().getReference());
+			Specimen.SpecimenCollectionComponent c = specimen.getCollection();
+			if (c.hasMethod() && c.hasBodySite() && c.hasCollected()) {
+				continue;
+			}
+			Exam exam = specimen.getRequest().isEmpty() ? null : exams.apply(specimen.getRequestFirstRep().getReference());
 			List<String> filled = fill(specimen, exam, sources);
 			if (!filled.isEmpty()) {
 				provenance.addTarget(new Reference(entry.getFullUrl()));
