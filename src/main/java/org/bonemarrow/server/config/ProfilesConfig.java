@@ -1,12 +1,17 @@
 package org.bonemarrow.server.config;
 
+import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
 import org.bonemarrow.server.profiles.BoneMarrowPackage;
+import org.bonemarrow.server.profiles.ClaimedProfiles;
 import org.bonemarrow.server.profiles.ExamResourceClassifier;
+import org.bonemarrow.server.profiles.ValidationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The bone marrow exam FHIR package (built from fhir-profiles/) and what is derived from it. */
+/** The bone marrow exam FHIR package (built from fhir-profiles/), what is derived from it, and validation settings. */
 @Configuration
+@EnableConfigurationProperties(ValidationProperties.class)
 public class ProfilesConfig {
 
 	@Bean
@@ -17,5 +22,11 @@ public class ProfilesConfig {
 	@Bean
 	public ExamResourceClassifier examResourceClassifier(BoneMarrowPackage pkg) {
 		return new ExamResourceClassifier(pkg);
+	}
+
+	/** Asks HAPI's JPA validation chain, which holds core R4, our package and the packages a site added. */
+	@Bean
+	public ClaimedProfiles claimedProfiles(JpaValidationSupportChain validationSupport) {
+		return new ClaimedProfiles(validationSupport);
 	}
 }

@@ -13,7 +13,13 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IInstanceValidatorModule;
 import ca.uhn.fhir.validation.ValidationOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.hl7.fhir.utilities.npm.NpmPackage;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +47,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 	private final List<JobDefinition<ReindexJobParameters>> reindexJobs;
 	private final FhirValidator validator;
 	private final FhirContext fhirContext;
+	private final List<String> sitePackages;
 
 	public ProfilePackageInstaller(
 			BoneMarrowPackage pkg,
@@ -51,7 +58,8 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 			JobDefinitionRegistry jobDefinitions,
 			List<JobDefinition<ReindexJobParameters>> reindexJobs,
 			FhirContext fhirContext,
-			IInstanceValidatorModule instanceValidator) {
+			IInstanceValidatorModule instanceValidator,
+			ValidationProperties validationProperties) {
 		this.pkg = pkg;
 		this.installer = installer;
 		this.searchParamRegistry = searchParamRegistry;
@@ -61,6 +69,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		this.reindexJobs = reindexJobs;
 		this.fhirContext = fhirContext;
 		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
+		this.sitePackages = validationProperties.packages();
 	}
 
 	@Override
@@ -94,11 +103,38 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "ConceptMap");
 		long start = System.currentTimeMillis();
 		PackageInstallOutcomeJson outcome = installer.install(spec);
+		sitePackages.forEach(this::installSitePackage);
 		searchParamRegistry.forceRefresh();
 		validationSupport.invalidateCaches();
 		log.info("FHIR package {}#{} installed in {} ms: {}", pkg.getName(), pkg.getVersion(),
 				System.currentTimeMillis() - start, outcome.getResourcesInstalled());
 		warmUpValidator();
+	}
+
+	/**
+	 * A package a site added (bonemarrow.validation.packages), e.g. hl7.fhir.uv.ips from the npm registry: stored
+	 * in HAPI's package cache only, where the validation chain (NpmJpaValidationSupport) finds its profiles, so
+	 * resources claiming them are validated against them. Not installed as REST resources: a partner's hundreds
+	 * of definitions are not this server's own. A file that cannot be read stops the start: a site that listed a
+	 * package expects its profiles to be checked.
+	 */
+	private void installSitePackage(String file) {
+		Path path = Path.of(file);
+		byte[] bytes;
+		NpmPackage npm;
+		try (InputStream in = Files.newInputStream(path)) {
+			bytes = Files.readAllBytes(path);
+			npm = NpmPackage.fromPackage(in);
+		} catch (IOException e) {
+			throw new UncheckedIOException("bonemarrow.validation.packages: cannot read FHIR package " + path.toAbsolutePath(), e);
+		}
+		installer.install(new PackageInstallationSpec()
+				.setName(npm.name())
+				.setVersion(npm.version())
+				.setPackageContents(bytes)
+				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_ONLY)
+				.setFetchDependencies(false));
+		log.info("FHIR package {}#{} ({}) added to the validator", npm.name(), npm.version(), path.getFileName());
 	}
 
 	/**

@@ -48,7 +48,9 @@ import org.springframework.test.context.ContextConfiguration;
 			// Short retry waits, so a test sees a retry within a second or two (the window stays 72 h).
 			"bonemarrow.delivery.first-retry=200ms",
 			"bonemarrow.delivery.max-interval=2s",
-			"bonemarrow.delivery.poll-interval=200ms"
+			"bonemarrow.delivery.poll-interval=200ms",
+			// A package a site adds to the validator (README "Profiles clients claim").
+			"bonemarrow.validation.packages[0]=src/test/resources/packages/example.partner.profiles-0.1.0.tgz"
 		})
 @ContextConfiguration(initializers = V2TestReceiverInitializer.class)
 public @interface FhirServerTest {}
