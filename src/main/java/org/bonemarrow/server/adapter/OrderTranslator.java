@@ -21,9 +21,9 @@ public final class OrderTranslator {
 
 	/**
 	 * The Procedure the performing service will fill in: status preparation, basedOn the order, with the
-	 * order's subject, code and body site. Nothing else is copied: performer, performed time and
-	 * follow-up are facts of the procedure, not of the order (and bme-proc-1 requires them only once
-	 * completed).
+	 * order's subject, code, body site and encounter (US Core ServiceRequest.encounter, must-support: the
+	 * visit the exam belongs to). Nothing else is copied: performer, performed time and follow-up are facts
+	 * of the procedure, not of the order (and bme-proc-1 requires them only once completed).
 	 */
 	public static Procedure procedureFor(ServiceRequest order, String orderRef) {
 		Procedure p = new Procedure();
@@ -35,12 +35,19 @@ public final class OrderTranslator {
 		for (CodeableConcept site : order.getBodySite()) {
 			p.addBodySite(site.copy());
 		}
+		if (order.hasEncounter()) {
+			p.setEncounter(order.getEncounter().copy());
+		}
 		return p;
 	}
 
 	/**
-	 * The Task for the performing service: requested, focus the order, for the order's patient, owned by
-	 * the order's first performer when there is one (otherwise the service picks it up unassigned).
+	 * The Task for the performing service: requested, focus the order, for the order's patient, in the
+	 * order's encounter, owned by the order's first performer when there is one (otherwise the service picks
+	 * it up unassigned), requested by the orderer. Requester and performer are copied as they are: a
+	 * Practitioner, or a PractitionerRole as US Core sends them (both are allowed targets of Task.requester
+	 * and Task.owner); the orderer is who the result goes back to (Task.requester, and ORC-12/OBR-16 of
+	 * the outbound HL7 v2 result).
 	 */
 	public static Task taskFor(ServiceRequest order, String orderRef) {
 		Task t = new Task();
@@ -51,6 +58,9 @@ public final class OrderTranslator {
 		t.setFocus(new Reference(orderRef));
 		t.addBasedOn(new Reference(orderRef));
 		t.setFor(order.getSubject().copy());
+		if (order.hasEncounter()) {
+			t.setEncounter(order.getEncounter().copy());
+		}
 		if (order.hasAuthoredOn()) {
 			t.setAuthoredOnElement(order.getAuthoredOnElement().copy());
 		}

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
@@ -15,10 +16,12 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.PractitionerRole;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -29,9 +32,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code GET /fhir/ServiceRequest/{id}/$exam-summary}: one exam, whole, in one call — the order, its
- * patient, procedure(s) (with the anaesthesia procedures partOf them), fulfilment task(s), specimens,
- * reports and their observations (and the members of panel observations) — as a collection Bundle.
- * Reads go through the DAOs with the caller's request, so every interceptor that guards reads applies.
+ * patient, encounter, orderer and performers (a PractitionerRole with its Practitioner), procedure(s) (with
+ * the anaesthesia procedures partOf them), fulfilment task(s), specimens, reports with their performers, the
+ * Binary of a presentedForm stored here (the signed PDF; inline presentedForm data is in the report itself)
+ * and their observations (and the members of panel observations) — as a collection Bundle.
+ * Reads go through the DAOs with the caller's request, so every interceptor that guards reads applies; the
+ * people, places and documents around the exam are left out where the caller may not read their type.
  */
 @Component
 public class ExamSummaryOperation implements FhirServerCustomizer {
@@ -57,6 +63,9 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 		if (order.getSubject().getReferenceElement().hasIdPart()) {
 			read(order.getSubject(), request).ifPresent(r -> add(found, r));
 		}
+		readIfAllowed(order.getEncounter(), request).ifPresent(r -> add(found, r));
+		addParticipant(found, order.getRequester(), request);
+		order.getPerformer().forEach(p -> addParticipant(found, p, request));
 		List<Procedure> procedures = search(Procedure.class, "based-on", orderRef, request);
 		for (Procedure p : procedures) {
 			add(found, p);
@@ -66,6 +75,13 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 		specimens(order, orderRef, request).forEach(r -> add(found, r));
 		for (DiagnosticReport report : search(DiagnosticReport.class, "based-on", orderRef, request)) {
 			add(found, report);
+			report.getPerformer().forEach(p -> addParticipant(found, p, request));
+			report.getResultsInterpreter().forEach(p -> addParticipant(found, p, request));
+			for (Attachment form : report.getPresentedForm()) {
+				if (form.hasUrl() && form.getUrl().startsWith("Binary/")) {
+					readIfAllowed(new Reference(form.getUrl()), request).ifPresent(r -> add(found, r));
+				}
+			}
 			for (Reference result : report.getResult()) {
 				read(result, request).ifPresent(obs -> {
 					add(found, obs);
@@ -121,6 +137,24 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 			return java.util.Optional.of((Resource) daos.getResourceDao(id.getResourceType())
 					.read(new IdType(id.getResourceType(), id.getIdPart()), request));
 		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+			return java.util.Optional.empty();
+		}
+	}
+
+	/** A Practitioner, Organization, ..., or a PractitionerRole together with the Practitioner it names. */
+	private void addParticipant(Map<String, Resource> found, Reference who, RequestDetails request) {
+		readIfAllowed(who, request).ifPresent(r -> {
+			add(found, r);
+			if (r instanceof PractitionerRole role) {
+				readIfAllowed(role.getPractitioner(), request).ifPresent(p -> add(found, p));
+			}
+		});
+	}
+
+	private java.util.Optional<Resource> readIfAllowed(Reference ref, RequestDetails request) {
+		try {
+			return read(ref, request);
+		} catch (ForbiddenOperationException notReadableForThisCaller) {
 			return java.util.Optional.empty();
 		}
 	}

@@ -63,6 +63,24 @@ class WorkflowTranslatorsTest {
 	}
 
 	@Test
+	void usCoreShapedOrder_practitionerRoleRequesterAndPerformer_andEncounter_reachTaskAndProcedure() {
+		ServiceRequest usCore = order();
+		usCore.setRequester(new Reference("PractitionerRole/31"));
+		usCore.getPerformer().clear();
+		usCore.addPerformer(new Reference("PractitionerRole/32"));
+		usCore.setEncounter(new Reference("Encounter/40"));
+
+		Task t = OrderTranslator.taskFor(usCore, "ServiceRequest/7");
+		Procedure p = OrderTranslator.procedureFor(usCore, "ServiceRequest/7");
+
+		assertThat(t.getRequester().getReference()).isEqualTo("PractitionerRole/31");
+		assertThat(t.getOwner().getReference()).isEqualTo("PractitionerRole/32");
+		assertThat(t.getEncounter().getReference()).isEqualTo("Encounter/40");
+		assertThat(p.getEncounter().getReference()).isEqualTo("Encounter/40");
+		assertThat(OrderTranslator.procedureFor(order(), "ServiceRequest/7").hasEncounter()).isFalse();
+	}
+
+	@Test
 	void reportStatus_movesTaskAndOrder() {
 		assertThat(ReportStatusTranslator.taskStatusFor(DiagnosticReportStatus.PRELIMINARY)).contains(Task.TaskStatus.INPROGRESS);
 		assertThat(ReportStatusTranslator.taskStatusFor(DiagnosticReportStatus.FINAL)).contains(Task.TaskStatus.COMPLETED);
