@@ -244,6 +244,22 @@ class ReportDocumentMappingTest {
 		assertThat(back.getResult()).hasSize(1);
 	}
 
+	@Test
+	void aUrlUnderThisServersBaseNamesABinaryStoredHere() {
+		V2OutboundSender sender = new V2OutboundSender(new V2Properties(null, null, null, null, null, null, null), null,
+				"https://fhir.hospital.example/fhir/");
+		try {
+			assertThat(sender.localBinary("Binary/12").getValue()).isEqualTo("Binary/12");
+			assertThat(sender.localBinary("https://fhir.hospital.example/fhir/Binary/12/_history/3").getVersionIdPart())
+					.isEqualTo("3");
+			assertThat(sender.localBinary("https://elsewhere.example/fhir/Binary/12")).isNull();
+			assertThat(sender.localBinary("DocumentReference/3")).isNull();
+			assertThat(sender.localBinary("https://fhir.hospital.example/fhir/Binary/12?_format=json")).isNull();
+		} finally {
+			sender.destroy();
+		}
+	}
+
 	// --- the orderer ---
 
 	@Test
