@@ -50,7 +50,8 @@ public final class V2Attachments {
 			Map.entry("postscript", "application/postscript"),
 			Map.entry("octet-stream", "application/octet-stream"),
 			Map.entry("dicom", "application/dicom"),
-			Map.entry("x-hl7-cda-level-one", "application/x-hl7-cda-level-one+xml"));
+			// A CDA document is XML; no more specific registered media type is claimed for it.
+			Map.entry("x-hl7-cda-level-one", "application/xml"));
 
 	/** MIME subtypes to the table 0291 spelling receivers expect, for what goes out. */
 	private static final Map<String, String> OUT_SUBTYPES = Map.of(
