@@ -108,7 +108,8 @@ public final class AckBuilder {
 	private static HL7Exception toHl7Exception(V2Rejection rejection) {
 		HL7Exception e = new HL7Exception(rejection.userMessage(), rejection.errorCode());
 		if (rejection.segment() != null) {
-			Location location = new Location().withSegmentName(rejection.segment()).withSegmentRepetition(1);
+			Location location = new Location().withSegmentName(rejection.segment())
+					.withSegmentRepetition(Math.max(1, rejection.sequence()));
 			if (rejection.field() > 0) {
 				location = location.withField(rejection.field()).withFieldRepetition(1);
 			}

@@ -5,9 +5,12 @@ import ca.uhn.hl7v2.HapiContext;
 import ca.uhn.hl7v2.model.DataTypeException;
 import ca.uhn.hl7v2.model.v251.datatype.CE;
 import ca.uhn.hl7v2.model.v251.datatype.CWE;
+import ca.uhn.hl7v2.model.v251.datatype.ED;
 import ca.uhn.hl7v2.model.v251.datatype.NM;
+import ca.uhn.hl7v2.model.v251.datatype.RP;
 import ca.uhn.hl7v2.model.v251.datatype.SN;
 import ca.uhn.hl7v2.model.v251.datatype.TX;
+import ca.uhn.hl7v2.model.v251.datatype.XCN;
 import ca.uhn.hl7v2.model.v251.group.ORU_R01_ORDER_OBSERVATION;
 import ca.uhn.hl7v2.model.v251.group.ORU_R01_PATIENT_RESULT;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
@@ -22,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -31,8 +35,12 @@ import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.PractitionerRole;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Ratio;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Specimen;
 import org.hl7.fhir.r4.model.StringType;
@@ -40,15 +48,31 @@ import org.hl7.fhir.r4.model.Type;
 
 /**
  * A stored bone marrow report as an ORU^R01 (v2.5.1) for a receiving system: MSH, PID (patient), ORC/OBR
- * (order and report), NTE (conclusion), one OBX per Observation (its components as further OBX with the same
- * OBX-4 sub-id) and one SPM per specimen. The field table is the inbound one read backwards
+ * (order and report, ORC-12/OBR-16 the orderer), NTE (conclusion), one OBX per Observation (its components as
+ * further OBX with the same OBX-4 sub-id), one OBX ED or RP per presentedForm (the signed PDF) and one SPM
+ * per specimen. The field table is the inbound one read backwards
  * (docs/v2-mapping.md), so a message this mapper writes is one {@link ResultMessageMapper} reads. Pure.
  */
 public final class OutboundResultMapper {
 
-	/** What goes into one message. {@code order} may be null (a report basedOn something else). */
+	/**
+	 * What goes into one message. {@code order} may be null (a report basedOn something else).
+	 *
+	 * @param documents the report's presentedForm as sent: inline (ED) or a URL the receiver can reach (RP);
+	 *                  the sender has already read a Binary of this server into inline data
+	 * @param orderer   who ordered the exam (ServiceRequest.requester, a PractitionerRole followed to its
+	 *                  Practitioner), for ORC-12/OBR-16; null when the order names no one
+	 */
 	public record OutboundResult(DiagnosticReport report, List<Observation> observations, Patient patient,
-			ServiceRequest order, List<Specimen> specimens) {}
+			ServiceRequest order, List<Specimen> specimens, List<Attachment> documents, Practitioner orderer) {
+
+		/** The report's own presentedForm, and the orderer as the order's requester names it without a lookup. */
+		public OutboundResult(DiagnosticReport report, List<Observation> observations, Patient patient,
+				ServiceRequest order, List<Specimen> specimens) {
+			this(report, observations, patient, order, specimens, report.getPresentedForm(),
+					order == null ? null : OutboundResultMapper.orderer(order.getRequester(), ref -> null));
+		}
+	}
 
 	/** MSH-3..6 and MSH-10. */
 	public record Addressing(String sendingApplication, String sendingFacility, String receivingApplication,
@@ -67,10 +91,11 @@ public final class OutboundResultMapper {
 			ORU_R01_ORDER_OBSERVATION oo = pr.getORDER_OBSERVATION();
 			String placer = identifier(r.order() == null ? List.of() : r.order().getIdentifier(), V2Codes.PLACER_SYSTEM);
 			String filler = filler(r);
-			orc(oo.getORC(), placer, filler);
-			obr(oo.getOBR(), r.report(), placer, filler);
+			orc(oo.getORC(), placer, filler, r.orderer());
+			obr(oo.getOBR(), r.report(), placer, filler, r.orderer());
 			notes(oo, r.report().getConclusion());
-			observations(oo, r.observations());
+			int setId = observations(oo, r.observations());
+			documents(oo, setId, r.report(), r.documents());
 			specimens(oo, r.specimens());
 			return oru;
 		} catch (HL7Exception e) {
@@ -131,17 +156,25 @@ public final class OutboundResultMapper {
 		}
 	}
 
-	private static void orc(ORC orc, String placer, String filler) throws DataTypeException {
+	private static void orc(ORC orc, String placer, String filler, Practitioner orderer) throws HL7Exception {
 		orc.getOrderControl().setValue("RE");
 		if (placer != null) {
 			orc.getPlacerOrderNumber().getEntityIdentifier().setValue(placer);
 		}
 		orc.getFillerOrderNumber().getEntityIdentifier().setValue(filler);
+		if (orderer != null) {
+			xcn(orc.getOrderingProvider(0), orderer);
+		}
 	}
 
 	/** OBR[DiagnosticReport] backwards. */
-	private static void obr(OBR obr, DiagnosticReport report, String placer, String filler) throws HL7Exception {
+	private static void obr(OBR obr, DiagnosticReport report, String placer, String filler, Practitioner orderer)
+			throws HL7Exception {
 		obr.getSetIDOBR().setValue("1");
+		// OBR-16: the receiving EHR files the result in the inbox of the clinician named here.
+		if (orderer != null) {
+			xcn(obr.getOrderingProvider(0), orderer);
+		}
 		if (placer != null) {
 			obr.getPlacerOrderNumber().getEntityIdentifier().setValue(placer);
 		}
@@ -175,7 +208,8 @@ public final class OutboundResultMapper {
 		}
 	}
 
-	private static void observations(ORU_R01_ORDER_OBSERVATION oo, List<Observation> observations) throws HL7Exception {
+	/** The results as OBX; returns how many OBX were written. */
+	private static int observations(ORU_R01_ORDER_OBSERVATION oo, List<Observation> observations) throws HL7Exception {
 		int setId = 0;
 		int group = 0;
 		for (Observation obs : observations) {
@@ -200,7 +234,165 @@ public final class OutboundResultMapper {
 				obx(c, ++setId, component.getCode(), subId, component.getValue(), observationStatus(obs.getStatus()), null);
 			}
 		}
+		return setId;
 	}
+
+	/**
+	 * Each presentedForm as one OBX after the results: OBX-2 ED (inline, Base64) or RP (a URL). OBX-3 is the
+	 * report's own code (OBR-4): the document is the report itself; no separate code is claimed for it. Its
+	 * title, when there is one, is OBX-3.2 (what a receiving EHR lists the document as); the inbound mapper
+	 * reads it back as the title.
+	 */
+	private static void documents(ORU_R01_ORDER_OBSERVATION oo, int setId, DiagnosticReport report,
+			List<Attachment> documents) throws HL7Exception {
+		for (Attachment a : documents) {
+			boolean inline = a.hasData();
+			if (!inline && !V2Attachments.isHttpUrl(a.getUrl())) {
+				continue; // nothing a receiver could open; the sender logs what it left out
+			}
+			OBX obx = oo.getOBSERVATION(setId).getOBX();
+			obx.getSetIDOBX().setValue(Integer.toString(++setId));
+			ce(obx.getObservationIdentifier(), report.getCode());
+			if (a.hasTitle()) {
+				obx.getObservationIdentifier().getText().setValue(a.getTitle());
+			}
+			if (inline) {
+				obx.getValueType().setValue("ED");
+				ED ed = new ED(obx.getMessage());
+				V2Attachments.toEd(ed, a);
+				obx.getObservationValue(0).setData(ed);
+			} else {
+				obx.getValueType().setValue("RP");
+				RP rp = new RP(obx.getMessage());
+				V2Attachments.toRp(rp, a);
+				obx.getObservationValue(0).setData(rp);
+			}
+			obx.getObservationResultStatus().setValue(documentStatus(report.getStatus()));
+			if (a.hasCreation()) {
+				obx.getDateTimeOfTheObservation().getTime().setValue(V2Dates.dtm(a.getCreationElement()));
+			}
+		}
+	}
+
+	/** The report's status as the document's OBX-11 (table 0085). */
+	static String documentStatus(DiagnosticReport.DiagnosticReportStatus status) {
+		if (status == null) {
+			return "F";
+		}
+		return switch (status) {
+			case CORRECTED, AMENDED, APPENDED -> "C";
+			case PRELIMINARY, PARTIAL -> "P";
+			case REGISTERED -> "R";
+			case CANCELLED -> "X";
+			case ENTEREDINERROR -> "W";
+			default -> "F";
+		};
+	}
+
+	/**
+	 * The orderer of the exam from ServiceRequest.requester, for ORC-12/OBR-16: a Practitioner as stored; a
+	 * PractitionerRole followed to its practitioner (US Core sends the requester as a PractitionerRole); a
+	 * logical reference (identifier and display, as an order received over v2 holds it) as a Practitioner
+	 * with that identifier and the display as its name's text. Null when the requester names no person
+	 * (an Organization, a Patient, a Device) or nothing.
+	 *
+	 * @param read reads a literal reference (type/id), null when it cannot be read
+	 */
+	public static Practitioner orderer(Reference requester, java.util.function.Function<Reference, Resource> read) {
+		if (requester == null || requester.isEmpty()) {
+			return null;
+		}
+		String type = requester.getReferenceElement().hasResourceType() ? requester.getReferenceElement().getResourceType()
+				: requester.getType();
+		if (requester.hasReference() && requester.getReferenceElement().hasIdPart()) {
+			Resource target = read.apply(requester);
+			if (target instanceof Practitioner p) {
+				return p;
+			}
+			if (target instanceof PractitionerRole role) {
+				Practitioner p = orderer(role.getPractitioner(), read);
+				return p != null ? p : logical(requester);
+			}
+		}
+		if (type != null && !"Practitioner".equals(type) && !"PractitionerRole".equals(type)) {
+			return null;
+		}
+		return logical(requester);
+	}
+
+	/** A Practitioner from what a reference itself says (identifier, display); null when it says neither. */
+	private static Practitioner logical(Reference ref) {
+		if (!ref.hasIdentifier() && !ref.hasDisplay()) {
+			return null;
+		}
+		Practitioner p = new Practitioner();
+		if (ref.hasIdentifier()) {
+			p.addIdentifier(ref.getIdentifier().copy());
+		}
+		if (ref.hasDisplay()) {
+			p.addName().setText(ref.getDisplay());
+		}
+		return p;
+	}
+
+	/**
+	 * Practitioner as XCN, the reverse of the inbound XCN (XCN-1 in our practitioner system, the display
+	 * "prefix given family"): XCN-1 the identifier (ours, else the NPI with XCN-9/XCN-13 saying so, else the
+	 * first), XCN-2 family, XCN-3 and XCN-4 given names, XCN-5 suffix, XCN-6 prefix. A name with only a text
+	 * (a display) is split the way the inbound mapper joined it: a leading title is the prefix, the last
+	 * word the family name, the words between given names.
+	 */
+	static void xcn(XCN xcn, Practitioner p) throws HL7Exception {
+		Identifier id = p.getIdentifier().stream().filter(i -> V2Codes.PRACTITIONER_SYSTEM.equals(i.getSystem()) && i.hasValue())
+				.findFirst()
+				.or(() -> p.getIdentifier().stream().filter(i -> NPI.equals(i.getSystem()) && i.hasValue()).findFirst())
+				.or(() -> p.getIdentifier().stream().filter(Identifier::hasValue).findFirst())
+				.orElse(null);
+		if (id != null) {
+			xcn.getIDNumber().setValue(id.getValue());
+			if (NPI.equals(id.getSystem())) {
+				// The NPI's assigning authority (CMS, OID 2.16.840.1.113883.4.6) and identifier type NPI (table 0203).
+				xcn.getAssigningAuthority().getNamespaceID().setValue("NPI");
+				xcn.getAssigningAuthority().getUniversalID().setValue("2.16.840.1.113883.4.6");
+				xcn.getAssigningAuthority().getUniversalIDType().setValue("ISO");
+				xcn.getIdentifierTypeCode().setValue("NPI");
+			}
+		}
+		if (!p.hasName()) {
+			return;
+		}
+		HumanName name = p.getName().stream().filter(n -> n.getUse() == HumanName.NameUse.OFFICIAL).findFirst()
+				.orElse(p.getNameFirstRep());
+		String family = name.getFamily();
+		List<String> given = new ArrayList<>(name.getGiven().stream().map(StringType::getValue).toList());
+		String prefix = name.hasPrefix() ? name.getPrefix().get(0).getValue() : null;
+		if (family == null && given.isEmpty() && name.hasText()) {
+			List<String> words = new ArrayList<>(List.of(name.getText().trim().split("\\s+")));
+			if (words.size() > 1 && words.get(0).matches("(?i)(dr|prof|mr|mrs|ms|miss|mx)\\.?")) {
+				prefix = words.remove(0);
+			}
+			family = words.remove(words.size() - 1);
+			given = words;
+		}
+		if (family != null) {
+			xcn.getFamilyName().getSurname().setValue(family);
+		}
+		if (!given.isEmpty()) {
+			xcn.getGivenName().setValue(given.get(0));
+		}
+		if (given.size() > 1) {
+			xcn.getSecondAndFurtherGivenNamesOrInitialsThereof().setValue(String.join(" ", given.subList(1, given.size())));
+		}
+		if (name.hasSuffix()) {
+			xcn.getSuffixEgJRorIII().setValue(name.getSuffix().get(0).getValue());
+		}
+		if (prefix != null) {
+			xcn.getPrefixEgDR().setValue(prefix);
+		}
+	}
+
+	/** The US National Provider Identifier system (US Core: Practitioner.identifier:NPI). */
+	static final String NPI = "http://hl7.org/fhir/sid/us-npi";
 
 	/** OBX[Observation] backwards; the value type (OBX-2) follows the FHIR value. */
 	private static void obx(OBX obx, int setId, CodeableConcept code, String subId, Type value, String status,

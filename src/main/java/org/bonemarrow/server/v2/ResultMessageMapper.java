@@ -324,6 +324,13 @@ public final class ResultMessageMapper {
 			if (isEmpty(obx)) {
 				continue;
 			}
+			if (V2Attachments.isDocument(obx)) {
+				// OBX-2 ED/RP is the report as a document (the signed PDF), not a finding: a presentedForm of the
+				// report of this OBR (DiagnosticReport.presentedForm), never an Observation.
+				ctx.report().addPresentedForm(V2Attachments.fromObx(obx, ctx.nextObx()));
+				previous = null;
+				continue;
+			}
 			int run = differentialRun(lines, i);
 			if (run > 0) {
 				Observation differential = differential(ctx, lines.subList(i, i + run), specimenUrl);
@@ -610,7 +617,8 @@ public final class ResultMessageMapper {
 				return asSent ? V2Fields.conceptAsSent(cwe, "OBX", 5) : V2Fields.concept(cwe, "OBX", 5);
 			}
 			default -> throw V2Rejection.error(ErrorCode.DATA_TYPE_ERROR, "OBX", 2,
-					"OBX-2: value type '" + type + "' is not supported; use TX, FT, ST, NM, SN, CE or CWE");
+					"OBX-2: value type '" + type + "' is not supported; use TX, FT, ST, NM, SN, CE or CWE (ED or RP for "
+							+ "the report as a document)");
 		}
 	}
 

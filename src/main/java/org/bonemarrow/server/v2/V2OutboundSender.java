@@ -20,14 +20,22 @@ import org.bonemarrow.server.v2.OutboundResultMapper.Addressing;
 import org.bonemarrow.server.v2.OutboundResultMapper.OutboundResult;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.PractitionerRole;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Specimen;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,14 +50,23 @@ import org.springframework.stereotype.Component;
 @Component
 public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 
+	private static final Logger LOG = LoggerFactory.getLogger(V2OutboundSender.class);
+
 	private final V2Properties properties;
 	private final DaoRegistry daos;
 	private final HapiContext hapi;
+	private final String serverAddress;
 
-	public V2OutboundSender(V2Properties properties, DaoRegistry daos) {
+	/**
+	 * @param serverAddress this server's fixed base URL ({@code bonemarrow.fhir.server-address}): a presentedForm
+	 *                      URL under it names a Binary stored here; empty, only {@code Binary/<id>} does
+	 */
+	public V2OutboundSender(V2Properties properties, DaoRegistry daos,
+			@Value("${bonemarrow.fhir.server-address:}") String serverAddress) {
 		this.properties = properties;
 		this.daos = daos;
 		this.hapi = V2Hapi.networkContext("v2-out-mllp");
+		this.serverAddress = serverAddress == null ? "" : serverAddress.trim().replaceAll("/+$", "");
 	}
 
 	@Override
@@ -151,7 +168,91 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 				.findFirst()
 				.flatMap(b -> read(ServiceRequest.class, b.getReferenceElement()))
 				.orElse(null);
-		return Optional.of(new OutboundResult(r, observations, patient, order, specimens));
+		Practitioner orderer = order == null ? null : OutboundResultMapper.orderer(order.getRequester(), this::readPerson);
+		return Optional.of(new OutboundResult(r, observations, patient, order, specimens, documents(r), orderer));
+	}
+
+	/** A Practitioner or PractitionerRole a requester names; null for any other type or when not stored. */
+	private Resource readPerson(Reference ref) {
+		IIdType id = ref.getReferenceElement();
+		if ("Practitioner".equals(id.getResourceType())) {
+			return read(Practitioner.class, id).orElse(null);
+		}
+		if ("PractitionerRole".equals(id.getResourceType())) {
+			return read(PractitionerRole.class, id).orElse(null);
+		}
+		return null;
+	}
+
+	/**
+	 * The report's presentedForm as the receiver gets it: inline data as it is; a Binary stored on this server
+	 * ({@code Binary/<id>}, or a URL under {@code bonemarrow.fhir.server-address}) read and sent inline, since the
+	 * receiver may have no way (or no right) to fetch it from us; any other absolute URL as a pointer. A Binary
+	 * that is gone, or whose securityContext names another patient's resource, is left out (and logged without
+	 * content): it is not this report's to send.
+	 */
+	List<Attachment> documents(DiagnosticReport report) {
+		List<Attachment> out = new ArrayList<>();
+		int n = 0;
+		for (Attachment a : report.getPresentedForm()) {
+			n++;
+			if (a.hasData() || !a.hasUrl()) {
+				if (a.hasData()) {
+					out.add(a);
+				}
+				continue;
+			}
+			IIdType binaryId = localBinary(a.getUrl());
+			if (binaryId == null) {
+				if (V2Attachments.isHttpUrl(a.getUrl())) {
+					out.add(a);
+				} else {
+					LOG.warn("v2 out: {} presentedForm[{}] has a URL that is neither a Binary of this server nor absolute; "
+							+ "not sent", report.getIdElement().toUnqualified().getValue(), n - 1);
+				}
+				continue;
+			}
+			Optional<Binary> binary = read(Binary.class, binaryId);
+			if (binary.isEmpty() || !binary.get().hasData() || !belongsTo(binary.get(), report)) {
+				LOG.warn("v2 out: {} presentedForm[{}] names {}, which is not stored or not this report's; not sent",
+						report.getIdElement().toUnqualified().getValue(), n - 1, binaryId.getValue());
+				continue;
+			}
+			Attachment inline = a.copy();
+			inline.setUrl(null);
+			inline.setData(binary.get().getData());
+			if (!inline.hasContentType()) {
+				inline.setContentType(binary.get().getContentType());
+			}
+			out.add(inline);
+		}
+		return out;
+	}
+
+	/** {@code Binary/<id>} (relative, or absolute under this server's base) as an id; null for any other URL. */
+	IIdType localBinary(String url) {
+		String path = url;
+		if (!serverAddress.isEmpty() && url.startsWith(serverAddress + "/")) {
+			path = url.substring(serverAddress.length() + 1);
+		}
+		if (!path.matches("Binary/[A-Za-z0-9\\-.]{1,64}(/_history/[A-Za-z0-9\\-.]{1,64})?")) {
+			return null;
+		}
+		return new IdType(path);
+	}
+
+	/**
+	 * Binary.securityContext, when set, names what the Binary belongs to (FHIR R4 Binary): it must be the
+	 * report, its patient or one of its orders for the document to go out with this report.
+	 */
+	private static boolean belongsTo(Binary binary, DiagnosticReport report) {
+		if (!binary.hasSecurityContext()) {
+			return true;
+		}
+		Reference context = binary.getSecurityContext();
+		Reference self = new Reference(report.getIdElement().toUnqualifiedVersionless().getValue());
+		return ResultMessageHandler.sameTarget(context, self) || ResultMessageHandler.sameTarget(context, report.getSubject())
+				|| report.getBasedOn().stream().anyMatch(b -> ResultMessageHandler.sameTarget(context, b));
 	}
 
 	private <T extends IBaseResource> Optional<T> read(Class<T> type, IIdType id) {

@@ -14,19 +14,30 @@ public class V2Rejection extends RuntimeException {
 	private final AcknowledgmentCode acknowledgment;
 	private final ErrorCode errorCode;
 	private final String segment;
+	private final int sequence;
 	private final int field;
 
-	private V2Rejection(AcknowledgmentCode acknowledgment, ErrorCode errorCode, String segment, int field, String userMessage) {
+	private V2Rejection(AcknowledgmentCode acknowledgment, ErrorCode errorCode, String segment, int sequence, int field,
+			String userMessage) {
 		super(userMessage);
 		this.acknowledgment = acknowledgment;
 		this.errorCode = errorCode;
 		this.segment = segment;
+		this.sequence = sequence;
 		this.field = field;
 	}
 
 	/** AE: the message was understood, but its content cannot be applied. */
 	public static V2Rejection error(ErrorCode code, String segment, int field, String userMessage) {
-		return new V2Rejection(AcknowledgmentCode.AE, code, segment, field, userMessage);
+		return new V2Rejection(AcknowledgmentCode.AE, code, segment, 0, field, userMessage);
+	}
+
+	/**
+	 * AE at one occurrence of a repeating segment (ERR-2.2, 1-based, e.g. the third OBX of the message), so
+	 * that the sender's analyst finds the line among many of the same kind.
+	 */
+	public static V2Rejection error(ErrorCode code, String segment, int sequence, int field, String userMessage) {
+		return new V2Rejection(AcknowledgmentCode.AE, code, segment, sequence, field, userMessage);
 	}
 
 	/** AE without a location in the message. */
@@ -36,7 +47,7 @@ public class V2Rejection extends RuntimeException {
 
 	/** AR: the message is refused as a whole (type, version, sender), whatever its content. */
 	public static V2Rejection reject(ErrorCode code, String segment, int field, String userMessage) {
-		return new V2Rejection(AcknowledgmentCode.AR, code, segment, field, userMessage);
+		return new V2Rejection(AcknowledgmentCode.AR, code, segment, 0, field, userMessage);
 	}
 
 	public AcknowledgmentCode acknowledgment() {
@@ -50,6 +61,11 @@ public class V2Rejection extends RuntimeException {
 	/** ERR-2.1, or null. */
 	public String segment() {
 		return segment;
+	}
+
+	/** ERR-2.2, or 0 (then 1 is written: HAPI's ERR-2 always has a sequence). */
+	public int sequence() {
+		return sequence;
 	}
 
 	/** ERR-2.3, or 0. */

@@ -86,7 +86,11 @@ public class V2ResultPublisher {
 		return false;
 	}
 
-	/** New, or a new status, or one more amendment of an amended report; not a same-status rewrite of a final one. */
+	/**
+	 * New, or a new status, or one more amendment of an amended report, or a report whose documents
+	 * (presentedForm) changed; not a same-status rewrite of a final one. Many laboratories release the
+	 * results first and the signed PDF a little later, on the same final report: the orderer gets the PDF then.
+	 */
 	static boolean worthSending(DiagnosticReport old, DiagnosticReport report) {
 		if (report.getStatus() == null) {
 			return false;
@@ -94,6 +98,20 @@ public class V2ResultPublisher {
 		if (old == null || old.getStatus() != report.getStatus()) {
 			return true;
 		}
-		return AMENDMENTS.contains(report.getStatus());
+		return AMENDMENTS.contains(report.getStatus()) || !sameDocuments(old, report);
+	}
+
+	private static boolean sameDocuments(DiagnosticReport old, DiagnosticReport report) {
+		var before = old.getPresentedForm();
+		var after = report.getPresentedForm();
+		if (before.size() != after.size()) {
+			return false;
+		}
+		for (int i = 0; i < before.size(); i++) {
+			if (!before.get(i).equalsDeep(after.get(i))) {
+				return false;
+			}
+		}
+		return true;
 	}
 }

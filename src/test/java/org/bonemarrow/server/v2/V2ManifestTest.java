@@ -102,7 +102,7 @@ class V2ManifestTest extends V2TestBase {
 		}
 	}
 
-	private void assertStored(JsonNode then, String suffix) {
+	private void assertStored(JsonNode then, String suffix) throws IOException {
 		String mrn = V2Samples.id(then.get("patient").asText(), suffix);
 		List<Patient> patients = byIdentifier(Patient.class, V2Codes.MRN_SYSTEM, mrn);
 		assertThat(patients).as("patients with MRN %s", mrn).hasSize(1);
@@ -149,6 +149,28 @@ class V2ManifestTest extends V2TestBase {
 				for (JsonNode text : then.path("deliveredContains")) {
 					assertThat(delivered.get(delivered.size() - 1)).contains(text.asText());
 				}
+			}
+			if (then.has("presentedForm")) {
+				// The report as a document (OBX ED/RP): exactly the bytes or the link the laboratory sent.
+				JsonNode forms = then.get("presentedForm");
+				assertThat(report.getPresentedForm()).hasSize(forms.size());
+				for (int i = 0; i < forms.size(); i++) {
+					JsonNode expected = forms.get(i);
+					org.hl7.fhir.r4.model.Attachment form = report.getPresentedForm().get(i);
+					assertThat(form.getContentType()).isEqualTo(expected.get("contentType").asText());
+					if (expected.has("file")) {
+						assertThat(form.getData()).as("presentedForm[%s] bytes", i)
+								.isEqualTo(java.nio.file.Files.readAllBytes(V2Samples.DIR.resolve(expected.get("file").asText())));
+					}
+					if (expected.has("url")) {
+						assertThat(form.getUrl()).isEqualTo(V2Samples.suffixed(expected.get("url").asText(), suffix));
+					}
+					if (expected.has("title")) {
+						assertThat(form.getTitle()).isEqualTo(expected.get("title").asText());
+					}
+				}
+			} else {
+				assertThat(report.getPresentedForm()).as("no document sent, none stored").isEmpty();
 			}
 			if (then.has("unrecognised")) {
 				assertThat(observations.stream().filter(o -> !o.getMeta().hasProfile()))

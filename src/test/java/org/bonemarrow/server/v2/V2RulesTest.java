@@ -47,6 +47,17 @@ class V2RulesTest {
 	}
 
 	@Test
+	void aFinalReportGoesOutAgainWhenItsSignedPdfArrives_butNotForTheSamePdfAgain() {
+		DiagnosticReport withPdf = report(DiagnosticReportStatus.FINAL);
+		withPdf.addPresentedForm().setContentType("application/pdf").setData(new byte[] {'%', 'P', 'D', 'F', '-'});
+		DiagnosticReport samePdf = report(DiagnosticReportStatus.FINAL);
+		samePdf.addPresentedForm().setContentType("application/pdf").setData(new byte[] {'%', 'P', 'D', 'F', '-'});
+		assertThat(V2ResultPublisher.worthSending(report(DiagnosticReportStatus.FINAL), withPdf)).isTrue();
+		assertThat(V2ResultPublisher.worthSending(withPdf, samePdf)).isFalse();
+		assertThat(V2ResultPublisher.worthSending(withPdf, report(DiagnosticReportStatus.FINAL))).as("PDF withdrawn").isTrue();
+	}
+
+	@Test
 	void onlyBoneMarrowReportsGoOut() {
 		DiagnosticReport other = report(DiagnosticReportStatus.FINAL);
 		other.getCode().addCoding().setSystem("http://loinc.org").setCode("58410-2");

@@ -36,7 +36,12 @@ final class V2Samples {
 
 	/** The sample with carriage returns between segments and its identifiers suffixed. */
 	static String unique(String file, String suffix) {
-		Matcher m = SAMPLE_ID.matcher(raw(file).strip().replace("\r\n", "\r").replace('\n', '\r'));
+		return suffixed(raw(file).strip().replace("\r\n", "\r").replace('\n', '\r'), suffix);
+	}
+
+	/** Any text (e.g. an expected URL of the manifest) with the sample identifiers in it suffixed, as {@link #unique}. */
+	static String suffixed(String text, String suffix) {
+		Matcher m = SAMPLE_ID.matcher(text);
 		StringBuilder out = new StringBuilder();
 		while (m.find()) {
 			m.appendReplacement(out, Matcher.quoteReplacement(m.group() + "-" + suffix));
