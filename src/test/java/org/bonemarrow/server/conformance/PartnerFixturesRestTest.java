@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.response.Response;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @FhirServerTest
 class PartnerFixturesRestTest extends RestTestBase {
 
-	private static final String DIR = "partners/";
-	private static final byte[] PDF = readPdf();
+	private static final String DIR = PartnerFixtures.DIR;
+	private static final byte[] PDF = PartnerFixtures.PDF;
 
 	static Stream<Arguments> manifest() throws IOException {
 		JsonNode entries = new ObjectMapper().readTree(SampleBundles.DIR.resolve(DIR + "manifest.json").toFile());
@@ -61,7 +59,7 @@ class PartnerFixturesRestTest extends RestTestBase {
 		if (fixture.has("after")) {
 			Response order = post("ehr", fixture.get("after").asText(), suffix, ids);
 			order.then().statusCode(200);
-			ids.putAll(firstIdPerType(bundle(order)));
+			ids.putAll(PartnerFixtures.firstIdPerType(bundle(order)));
 		}
 		JsonNode expect = fixture.get("expect");
 
@@ -84,7 +82,7 @@ class PartnerFixturesRestTest extends RestTestBase {
 		}
 		Bundle response = bundle(r);
 		assertThat(response.getEntry()).allSatisfy(e -> assertThat(e.getResponse().getStatus()).matches("20[01].*"));
-		ids.putAll(firstIdPerType(response));
+		ids.putAll(PartnerFixtures.firstIdPerType(response));
 		expect.path("warnings").forEach(w -> assertThat(warnings(response)).as("warnings")
 				.anySatisfy(d -> assertThat(d).contains(w.asText(), "not held")));
 		List<String> expected = new ArrayList<>();
@@ -143,12 +141,7 @@ class PartnerFixturesRestTest extends RestTestBase {
 	}
 
 	private Response post(String role, String file, String suffix, Map<String, String> ids) {
-		String body = SampleBundles.raw(DIR + file).replace("${suffix}", suffix)
-				.replace("${pdf}", Base64.getEncoder().encodeToString(PDF));
-		for (Map.Entry<String, String> id : ids.entrySet()) {
-			body = body.replace("${" + id.getKey() + "}", id.getValue());
-		}
-		return fhirAs(role).body(body).post("/");
+		return fhirAs(role).body(PartnerFixtures.body(file, suffix, ids)).post("/");
 	}
 
 	/** Nothing of the refused fixture was stored (what it identifies carries this run's unique suffix). */
@@ -174,23 +167,5 @@ class PartnerFixturesRestTest extends RestTestBase {
 			}
 		}
 		return out;
-	}
-
-	/** {@code Type -> Type/id} of the first entry of each type in a transaction-response. */
-	private static Map<String, String> firstIdPerType(Bundle response) {
-		Map<String, String> out = new HashMap<>();
-		for (Bundle.BundleEntryComponent e : response.getEntry()) {
-			String id = e.getResponse().getLocation().replaceAll("/_history/.*$", "");
-			out.putIfAbsent(id.substring(0, id.indexOf('/')), id);
-		}
-		return out;
-	}
-
-	private static byte[] readPdf() {
-		try {
-			return Files.readAllBytes(SampleBundles.DIR.resolve("attachments/bone-marrow-report.pdf"));
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
-		}
 	}
 }
