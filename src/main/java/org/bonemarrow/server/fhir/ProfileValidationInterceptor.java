@@ -102,9 +102,9 @@ public class ProfileValidationInterceptor {
 					.filter(m -> !isAboutAClaimNotHeld(m, notHeld))
 					.toList();
 			if (!errors.isEmpty()) {
-				String against = examProfile.orElse("the profiles it claims");
+				String against = examProfile.map(p -> "profile " + p).orElse("a profile claimed in meta.profile");
 				throw new UnprocessableEntityException(
-						"Resource does not conform to profile " + against, toOutcome(against, errors));
+						"Resource does not conform to " + against, toOutcome(against, errors));
 			}
 		}
 		if (!notHeld.isEmpty()) {
@@ -137,13 +137,14 @@ public class ProfileValidationInterceptor {
 		return outcome;
 	}
 
-	static OperationOutcome toOutcome(String profile, List<SingleValidationMessage> errors) {
+	/** @param against "profile <url>", or which claimed profiles, for the diagnostics */
+	static OperationOutcome toOutcome(String against, List<SingleValidationMessage> errors) {
 		OperationOutcome outcome = new OperationOutcome();
 		for (SingleValidationMessage m : errors) {
 			OperationOutcome.OperationOutcomeIssueComponent issue = outcome.addIssue()
 					.setSeverity(OperationOutcome.IssueSeverity.ERROR)
 					.setCode(OperationOutcome.IssueType.PROCESSING)
-					.setDiagnostics(m.getMessage() + " (profile " + profile + ")");
+					.setDiagnostics(m.getMessage() + " (" + against + ")");
 			if (m.getLocationString() != null) {
 				issue.addExpression(m.getLocationString());
 			}
