@@ -46,7 +46,7 @@ public record SecurityProperties(
 	 * @param tokenTtl lifetime of an access token
 	 */
 	public record Embedded(
-			@DefaultValue({"ehr", "lab", "department", "integration", "auditor"}) List<String> clients,
+			@DefaultValue({"ehr", "lab", "department", "integration", "auditor", "loader"}) List<String> clients,
 			@DefaultValue("10m") Duration tokenTtl) {}
 
 	/**
