@@ -84,11 +84,15 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 		boolean v2 = request.getRequestURI().startsWith(request.getContextPath() + "/hl7v2");
 		boolean body = hasBody(request);
 		boolean form = body && FORM.equals(RequestBodyInspector.mediaType(request.getContentType()));
-		long max = limits.maxRequestSize().toBytes();
+		// The caller is known here (the bearer token was verified before this filter); a client may have a
+		// larger limit of its own (bonemarrow.security.limits.clients), e.g. the loader of whole records.
+		SecurityProperties.Applied<org.springframework.util.unit.DataSize> size = limits.requestSizeFor(
+				CallerIdentity.of(request).map(CallerIdentity::clientId).orElse(null));
+		long max = size.value().toBytes();
 		boolean gzip = false;
 		if (body) {
 			if (request.getContentLengthLong() > max) {
-				refuse(request, response, 413, tooLarge(max));
+				refuse(request, response, 413, tooLarge(max, size.setting()));
 				return;
 			}
 			Optional<RequestBodyInspector.Refusal> refusal = RequestBodyInspector.contentType(request.getContentType(), v2);
@@ -122,7 +126,7 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 		}
 		byte[] content = readUpTo(request.getInputStream(), max + 1);
 		if (content.length > max) {
-			refuse(request, response, 413, tooLarge(max));
+			refuse(request, response, 413, tooLarge(max, size.setting()));
 			return;
 		}
 		if (gzip) {
@@ -136,7 +140,7 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 			}
 			if (content.length > max) {
 				refuse(request, response, 413, "The gzip-compressed body inflates to more than the limit of " + max
-						+ " bytes (bonemarrow.security.limits.max-request-size).");
+						+ " bytes (" + size.setting() + ").");
 				return;
 			}
 			// The endpoint gets the inflated body as plain content; HAPI must not inflate it again.
@@ -176,8 +180,8 @@ public class RequestLimitsFilter extends OncePerRequestFilter {
 		return body == null && headers.isEmpty() ? request : new CheckedRequest(request, body, headers);
 	}
 
-	private static String tooLarge(long max) {
-		return "Request body exceeds the limit of " + max + " bytes (bonemarrow.security.limits.max-request-size).";
+	private static String tooLarge(long max, String setting) {
+		return "Request body exceeds the limit of " + max + " bytes (" + setting + ").";
 	}
 
 	private void refuse(HttpServletRequest request, HttpServletResponse response, int status, String message)

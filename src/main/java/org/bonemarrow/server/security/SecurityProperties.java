@@ -46,7 +46,7 @@ public record SecurityProperties(
 	 * @param tokenTtl lifetime of an access token
 	 */
 	public record Embedded(
-			@DefaultValue({"ehr", "lab", "department", "integration", "auditor"}) List<String> clients,
+			@DefaultValue({"ehr", "lab", "department", "integration", "auditor", "loader"}) List<String> clients,
 			@DefaultValue("10m") Duration tokenTtl) {}
 
 	/**
@@ -58,18 +58,63 @@ public record SecurityProperties(
 	 * @param maxJsonDepth     the former name of {@code maxDepth}, still read when {@code max-depth} is not set
 	 * @param maxUrlLength     longest URL (path and query string, in characters) accepted on /fhir; keep it
 	 *                         below {@code server.max-http-request-header-size}, which Tomcat applies first
+	 * @param clients          other request-size and bundle-entry limits for particular callers, by OAuth
+	 *                         client id (the embedded authorization server names each client after its role,
+	 *                         so {@code clients.loader} is the loader role's client); a limit not set there is
+	 *                         the one above
 	 */
 	public record Limits(
 			@DefaultValue("5MB") DataSize maxRequestSize,
 			@DefaultValue("1000") int maxBundleEntries,
 			Integer maxDepth,
 			Integer maxJsonDepth,
-			@DefaultValue("8192") int maxUrlLength) {
+			@DefaultValue("8192") int maxUrlLength,
+			@DefaultValue Map<String, ClientLimits> clients) {
+
+		private static final String PREFIX = "bonemarrow.security.limits.";
 
 		public Limits {
 			if (maxDepth == null) {
 				maxDepth = maxJsonDepth != null ? maxJsonDepth : 64;
 			}
+			clients = clients == null ? Map.of() : Map.copyOf(clients);
+		}
+
+		/** The request-size limit for this caller (null: not authenticated) and the setting it comes from. */
+		public Applied<DataSize> requestSizeFor(String clientId) {
+			ClientLimits own = clientId == null ? null : clients.get(clientId);
+			return own != null && own.maxRequestSize() != null
+					? new Applied<>(own.maxRequestSize(), PREFIX + "clients." + clientId + ".max-request-size")
+					: new Applied<>(maxRequestSize, PREFIX + "max-request-size");
+		}
+
+		/** The bundle-entry limit for this caller (null: not authenticated) and the setting it comes from. */
+		public Applied<Integer> bundleEntriesFor(String clientId) {
+			ClientLimits own = clientId == null ? null : clients.get(clientId);
+			return own != null && own.maxBundleEntries() != null
+					? new Applied<>(own.maxBundleEntries(), PREFIX + "clients." + clientId + ".max-bundle-entries")
+					: new Applied<>(maxBundleEntries, PREFIX + "max-bundle-entries");
 		}
 	}
+
+	/**
+	 * One caller's own limits; either may be left out to keep the general one.
+	 *
+	 * @param maxRequestSize   largest request body, also after inflating a gzip-compressed one
+	 * @param maxBundleEntries most entries in a transaction or batch Bundle
+	 */
+	public record ClientLimits(DataSize maxRequestSize, Integer maxBundleEntries) {
+
+		public ClientLimits {
+			if (maxRequestSize != null && maxRequestSize.toBytes() < 1) {
+				throw new IllegalArgumentException("bonemarrow.security.limits.clients.*.max-request-size must be positive");
+			}
+			if (maxBundleEntries != null && maxBundleEntries < 1) {
+				throw new IllegalArgumentException("bonemarrow.security.limits.clients.*.max-bundle-entries must be at least 1");
+			}
+		}
+	}
+
+	/** A limit as it applies to one caller, with the setting to name when refusing. */
+	public record Applied<T>(T value, String setting) {}
 }

@@ -27,7 +27,7 @@ import org.springframework.test.context.ContextConfiguration;
 			"bonemarrow.data-dir=./target/test-data/${random.uuid}",
 			// One more client with every scope, for tests whose subject is not access control.
 			"bonemarrow.security.roles.test-admin=system/*.cruds system/AuditEvent.rs",
-			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,test-admin",
+			"bonemarrow.security.embedded.clients=ehr,lab,department,integration,auditor,loader,test-admin",
 			// The test receivers (TestReceiver, TestMllpReceiver) listen on loopback.
 			"bonemarrow.notifications.endpoints.allow-loopback=true",
 			"bonemarrow.v2.mllp.enabled=true",
