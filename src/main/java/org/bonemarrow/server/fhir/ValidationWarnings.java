@@ -8,10 +8,13 @@ import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import org.springframework.stereotype.Component;
@@ -28,6 +31,7 @@ import org.springframework.stereotype.Component;
 public class ValidationWarnings implements FhirServerCustomizer {
 
 	static final String HEADER = "X-FHIR-Request-Validation";
+	static final int MAX_HEADERS = 10;
 	private static final String KEY = ValidationWarnings.class.getName();
 
 	/** Warnings about one written resource; its id is read at response time, once storage has assigned it. */
@@ -64,36 +68,54 @@ public class ValidationWarnings implements FhirServerCustomizer {
 		if (pending == null || pending.isEmpty()) {
 			return true;
 		}
-		for (Pending p : pending) {
-			for (OperationOutcome.OperationOutcomeIssueComponent issue : p.outcome().getIssue()) {
-				servletResponse.addHeader(HEADER, headerValue(p.resource(), issue));
-			}
-		}
+		addHeaders(pending, servletResponse);
 		IBaseResource body = response.getResponseResource();
 		if (body instanceof OperationOutcome oo) {
 			pending.forEach(p -> p.outcome().getIssue().forEach(i -> oo.addIssue(i.copy())));
 		} else if (body instanceof Bundle bundle
 				&& (bundle.getType() == Bundle.BundleType.TRANSACTIONRESPONSE || bundle.getType() == Bundle.BundleType.BATCHRESPONSE)) {
-			pending.forEach(p -> addToEntry(bundle, p));
+			Map<String, Bundle.BundleEntryComponent> byLocation = new HashMap<>();
+			for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+				String location = entry.getResponse().getLocation();
+				if (location != null) {
+					byLocation.putIfAbsent(new IdType(location).toUnqualifiedVersionless().getValue(), entry);
+				}
+			}
+			pending.forEach(p -> addToEntry(byLocation, p));
 		}
 		return true;
 	}
 
-	private static void addToEntry(Bundle bundle, Pending p) {
-		String written = versionless(p.resource());
-		if (written == null) {
-			return;
-		}
-		for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-			String location = entry.getResponse().getLocation();
-			if (location != null && (location.equals(written) || location.startsWith(written + "/") || location.contains("/" + written + "/"))) {
-				Resource outcome = entry.getResponse().getOutcome();
-				OperationOutcome oo = outcome instanceof OperationOutcome existing ? existing : new OperationOutcome();
-				p.outcome().getIssue().forEach(i -> oo.addIssue(i.copy()));
-				entry.getResponse().setOutcome(oo);
-				return;
+	/**
+	 * At most {@link #MAX_HEADERS} headers: a whole patient record claims a profile per resource (Synthea tags
+	 * over a thousand), and response headers are bounded (Tomcat: 8 KB in all) where the body is not.
+	 */
+	private static void addHeaders(List<Pending> pending, HttpServletResponse servletResponse) {
+		int total = pending.stream().mapToInt(p -> p.outcome().getIssue().size()).sum();
+		int written = 0;
+		for (Pending p : pending) {
+			for (OperationOutcome.OperationOutcomeIssueComponent issue : p.outcome().getIssue()) {
+				if (written == MAX_HEADERS) {
+					servletResponse.addHeader(HEADER, "warning " + (total - written)
+							+ " more warnings, in the response OperationOutcome or Bundle.entry.response.outcome");
+					return;
+				}
+				servletResponse.addHeader(HEADER, headerValue(p.resource(), issue));
+				written++;
 			}
 		}
+	}
+
+	private static void addToEntry(Map<String, Bundle.BundleEntryComponent> byLocation, Pending p) {
+		String written = versionless(p.resource());
+		Bundle.BundleEntryComponent entry = written == null ? null : byLocation.get(written);
+		if (entry == null) {
+			return;
+		}
+		Resource outcome = entry.getResponse().getOutcome();
+		OperationOutcome oo = outcome instanceof OperationOutcome existing ? existing : new OperationOutcome();
+		p.outcome().getIssue().forEach(i -> oo.addIssue(i.copy()));
+		entry.getResponse().setOutcome(oo);
 	}
 
 	private static String headerValue(IBaseResource resource, OperationOutcome.OperationOutcomeIssueComponent issue) {

@@ -17,6 +17,7 @@ import org.bonemarrow.server.support.Fixtures;
 import org.bonemarrow.server.support.RestTestBase;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Immunization;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -112,17 +113,18 @@ class SyntheaLoadRestTest extends RestTestBase {
 	}
 
 	@Test
-	void theEhrMayNotWriteEncounters_evenInASmallBundle() {
+	void theEhrMayNotWriteImmunizations_evenInASmallBundle() {
 		Bundle record = recordWithUniquePatient();
 		String identifier = identifierOf(record);
 		Bundle small = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		small.addEntry(record.getEntry().get(0));
-		Bundle.BundleEntryComponent encounter = record.getEntry().stream()
-				.filter(e -> e.getResource() instanceof Encounter).findFirst().orElseThrow();
-		Encounter withoutPractitioners = (Encounter) encounter.getResource();
-		// Only the patient reference kept: the refusal must be about the Encounter itself.
-		withoutPractitioners.setParticipant(null).setServiceProvider(null).setLocation(null);
-		small.addEntry(encounter);
+		// The ehr writes what an order carries (Encounter, Condition, ...) but not a vaccination history.
+		Bundle.BundleEntryComponent immunization = record.getEntry().stream()
+				.filter(e -> e.getResource() instanceof Immunization).findFirst().orElseThrow();
+		Immunization patientOnly = (Immunization) immunization.getResource();
+		// Only the patient reference kept: the refusal must be about the Immunization itself.
+		patientOnly.setEncounter(null).setLocation(null).getPerformer().clear();
+		small.addEntry(immunization);
 
 		Response r = fhirAs("ehr").body(json(small)).post("");
 		r.then().statusCode(403);
