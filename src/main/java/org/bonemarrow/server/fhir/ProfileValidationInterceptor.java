@@ -31,8 +31,8 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>exam resources against our profile: those claiming one of our profiles in meta.profile, or carrying
  *       one of our exam codes ({@link ExamResourceClassifier});
- *   <li>any other resource claiming a profile the server holds (R4 core profiles, packages a site added
- *       under {@code bonemarrow.validation.packages}) against that profile;
+ *   <li>any other resource claiming a profile from a package a site added ({@code bonemarrow.validation.packages})
+ *       against that profile (R4 core profiles are held but, as before, not enforced on their own);
  *   <li>a claimed profile the server does not hold (US Core, say) is a warning in the response
  *       ({@link ValidationWarnings}), or a 422 with {@code unknown-profiles: refuse}.
  * </ul>
@@ -92,8 +92,11 @@ public class ProfileValidationInterceptor {
 		}
 		Optional<String> examProfile = classifier.classify(resource);
 		// The validator checks every held profile in meta.profile by itself; an exam resource is also checked
-		// against its exam profile when it claims none of ours (classified by code).
-		if (examProfile.isPresent() || !claimedProfiles.held(resource).isEmpty()) {
+		// against its exam profile when it claims none of ours (classified by code). A resource that claims only
+		// R4 core profiles (vitalsigns, say) is not validated for them, as before and as in a stock R4 server:
+		// official R4 examples claim them, and enforcing them now would refuse what R4 clients have always sent.
+		// Profiles from packages a site added are what it asked to have enforced.
+		if (examProfile.isPresent() || claimedProfiles.held(resource).stream().anyMatch(c -> !ClaimedProfiles.isCoreProfile(c.url()))) {
 			ValidationOptions options = new ValidationOptions();
 			examProfile.ifPresent(options::addProfile);
 			ValidationResult result = validator.validateWithResult(resource, options);

@@ -52,6 +52,11 @@ public final class ClaimedProfiles {
 		return out;
 	}
 
+	/** A profile of the FHIR R4 specification itself (vitalsigns, bmi, ...), by its canonical URL. */
+	public static boolean isCoreProfile(String url) {
+		return url.startsWith("http://hl7.org/fhir/StructureDefinition/");
+	}
+
 	private boolean isHeld(String url) {
 		// A claim may name a version (canonical|version); the chain holds one version per URL.
 		return support.fetchStructureDefinition(BoneMarrowPackage.stripVersion(url)) != null;

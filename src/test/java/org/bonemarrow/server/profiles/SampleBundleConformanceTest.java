@@ -76,7 +76,9 @@ class SampleBundleConformanceTest {
     new ObjectMapper().readTree(DIR.resolve("manifest.json").toFile()).forEach(n -> inManifest.add(n.get("file").asText()));
     Set<String> onDisk = new TreeSet<>();
     try (Stream<Path> s = Files.walk(DIR)) {
+      // A folder with its own manifest (partners/) is another table, checked by its own test.
       s.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().equals("manifest.json"))
+          .filter(p -> !DIR.relativize(p).toString().replace('\\', '/').startsWith("partners/"))
           .forEach(p -> onDisk.add(DIR.relativize(p).toString().replace('\\', '/')));
     }
     assertThat(inManifest).isEqualTo(onDisk);
