@@ -78,9 +78,8 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 			report.getPerformer().forEach(p -> addParticipant(found, p, request));
 			report.getResultsInterpreter().forEach(p -> addParticipant(found, p, request));
 			for (Attachment form : report.getPresentedForm()) {
-				if (form.hasUrl() && form.getUrl().startsWith("Binary/")) {
-					readIfAllowed(new Reference(form.getUrl()), request).ifPresent(r -> add(found, r));
-				}
+				localBinary(form, request.getFhirServerBase())
+						.flatMap(binary -> readIfAllowed(new Reference(binary), request)).ifPresent(r -> add(found, r));
 			}
 			for (Reference result : report.getResult()) {
 				read(result, request).ifPresent(obs -> {
@@ -139,6 +138,18 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
 			return java.util.Optional.empty();
 		}
+	}
+
+	/** {@code Binary/<id>} when the attachment's url names a Binary on this server (relative, or under its base). */
+	static java.util.Optional<String> localBinary(Attachment form, String serverBase) {
+		if (!form.hasUrl()) {
+			return java.util.Optional.empty();
+		}
+		String url = form.getUrl();
+		if (serverBase != null && url.startsWith(serverBase + "/")) {
+			url = url.substring(serverBase.length() + 1);
+		}
+		return url.matches("Binary/[A-Za-z0-9\\-.]{1,64}") ? java.util.Optional.of(url) : java.util.Optional.empty();
 	}
 
 	/** A Practitioner, Organization, ..., or a PractitionerRole together with the Practitioner it names. */
