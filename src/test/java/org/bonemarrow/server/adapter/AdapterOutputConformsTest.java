@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the workflow adapter writes conforms to our profiles. The server does not re-validate the adapter's
- * own writes (ExamProfileValidationInterceptor: they are the server's, derived from input that was just
+ * own writes (ProfileValidationInterceptor: they are the server's, derived from input that was just
  * validated, and re-validating them was a quarter of all validation time); this test is what vouches for
  * them instead: every exam sample, order to final report, and each exam resource the adapter created or
  * changed (the Procedure, the completed order) is validated offline against the profile it must meet.
