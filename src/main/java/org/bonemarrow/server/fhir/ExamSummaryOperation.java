@@ -17,6 +17,7 @@ import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.IdType;
@@ -78,8 +79,10 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 			report.getPerformer().forEach(p -> addParticipant(found, p, request));
 			report.getResultsInterpreter().forEach(p -> addParticipant(found, p, request));
 			for (Attachment form : report.getPresentedForm()) {
-				localBinary(form, request.getFhirServerBase())
-						.flatMap(binary -> readIfAllowed(new Reference(binary), request)).ifPresent(r -> add(found, r));
+				ReportDocuments.localBinary(form.getUrl(), request.getFhirServerBase())
+						.flatMap(binary -> readIfAllowed(new Reference(binary.toUnqualifiedVersionless().getValue()), request))
+						.filter(binary -> ReportDocuments.belongsTo((Binary) binary, report))
+						.ifPresent(r -> add(found, r));
 			}
 			for (Reference result : report.getResult()) {
 				read(result, request).ifPresent(obs -> {
@@ -138,18 +141,6 @@ public class ExamSummaryOperation implements FhirServerCustomizer {
 		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
 			return java.util.Optional.empty();
 		}
-	}
-
-	/** {@code Binary/<id>} when the attachment's url names a Binary on this server (relative, or under its base). */
-	static java.util.Optional<String> localBinary(Attachment form, String serverBase) {
-		if (!form.hasUrl()) {
-			return java.util.Optional.empty();
-		}
-		String url = form.getUrl();
-		if (serverBase != null && url.startsWith(serverBase + "/")) {
-			url = url.substring(serverBase.length() + 1);
-		}
-		return url.matches("Binary/[A-Za-z0-9\\-.]{1,64}") ? java.util.Optional.of(url) : java.util.Optional.empty();
 	}
 
 	/** A Practitioner, Organization, ..., or a PractitionerRole together with the Practitioner it names. */

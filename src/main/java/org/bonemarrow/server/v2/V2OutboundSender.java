@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.bonemarrow.server.delivery.Delivery;
 import org.bonemarrow.server.delivery.DeliveryChannel;
+import org.bonemarrow.server.fhir.ReportDocuments;
 import org.bonemarrow.server.v2.OutboundResultMapper.Addressing;
 import org.bonemarrow.server.v2.OutboundResultMapper.OutboundResult;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -213,7 +214,7 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 				continue;
 			}
 			Optional<Binary> binary = read(Binary.class, binaryId);
-			if (binary.isEmpty() || !binary.get().hasData() || !belongsTo(binary.get(), report)) {
+			if (binary.isEmpty() || !binary.get().hasData() || !ReportDocuments.belongsTo(binary.get(), report)) {
 				LOG.warn("v2 out: {} presentedForm[{}] names {}, which is not stored or not this report's; not sent",
 						report.getIdElement().toUnqualified().getValue(), n - 1, binaryId.getValue());
 				continue;
@@ -231,28 +232,7 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 
 	/** {@code Binary/<id>} (relative, or absolute under this server's base) as an id; null for any other URL. */
 	IIdType localBinary(String url) {
-		String path = url;
-		if (!serverAddress.isEmpty() && url.startsWith(serverAddress + "/")) {
-			path = url.substring(serverAddress.length() + 1);
-		}
-		if (!path.matches("Binary/[A-Za-z0-9\\-.]{1,64}(/_history/[A-Za-z0-9\\-.]{1,64})?")) {
-			return null;
-		}
-		return new IdType(path);
-	}
-
-	/**
-	 * Binary.securityContext, when set, names what the Binary belongs to (FHIR R4 Binary): it must be the
-	 * report, its patient or one of its orders for the document to go out with this report.
-	 */
-	private static boolean belongsTo(Binary binary, DiagnosticReport report) {
-		if (!binary.hasSecurityContext()) {
-			return true;
-		}
-		Reference context = binary.getSecurityContext();
-		Reference self = new Reference(report.getIdElement().toUnqualifiedVersionless().getValue());
-		return ResultMessageHandler.sameTarget(context, self) || ResultMessageHandler.sameTarget(context, report.getSubject())
-				|| report.getBasedOn().stream().anyMatch(b -> ResultMessageHandler.sameTarget(context, b));
+		return ReportDocuments.localBinary(url, serverAddress).orElse(null);
 	}
 
 	private <T extends IBaseResource> Optional<T> read(Class<T> type, IIdType id) {
