@@ -54,6 +54,11 @@ public class ValidationWarnings implements FhirServerCustomizer {
 		}
 	}
 
+	/** Forgets what an attempt that was rolled back recorded, before the request runs again. */
+	static void discard(RequestDetails request) {
+		request.getUserData().remove(KEY);
+	}
+
 	/** The warnings kept for this request so far. */
 	static List<OperationOutcome> recorded(RequestDetails request) {
 		@SuppressWarnings("unchecked")
