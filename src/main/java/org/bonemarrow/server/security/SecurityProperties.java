@@ -41,13 +41,33 @@ public record SecurityProperties(
 	}
 
 	/**
-	 * @param clients  roles that get a client of the same name on first start (random secret, kept in
-	 *                 {@code <data-dir>/security/clients.json})
-	 * @param tokenTtl lifetime of an access token
+	 * @param clients        roles that get a client of the same name on first start (random secret, kept in
+	 *                       {@code <data-dir>/security/clients.json})
+	 * @param tokenTtl       lifetime of an access token
+	 * @param backendClients clients that authenticate with a signed JWT instead of a secret (SMART Backend
+	 *                       Services, {@code private_key_jwt}), by client id
 	 */
 	public record Embedded(
 			@DefaultValue({"ehr", "lab", "department", "integration", "auditor", "loader"}) List<String> clients,
-			@DefaultValue("10m") Duration tokenTtl) {}
+			@DefaultValue("10m") Duration tokenTtl,
+			@DefaultValue Map<String, BackendClient> backendClients) {
+
+		public Embedded {
+			backendClients = backendClients == null ? Map.of() : Map.copyOf(backendClients);
+		}
+	}
+
+	/**
+	 * A client registered with its public keys (SMART App Launch 2.x, client-confidential-asymmetric). Exactly
+	 * one key source; checked at start-up by {@code security.backend.BackendClients}.
+	 *
+	 * @param role     role name from {@code bonemarrow.security.roles}: the scopes its tokens may carry
+	 * @param jwksUrl  https URL of the client's JWK set, read when an assertion comes (cached; read again for
+	 *                 a key id not seen yet, so the client can rotate keys)
+	 * @param jwks     the client's JWK set itself, as JSON: public keys only
+	 * @param jwksFile a file holding that JSON
+	 */
+	public record BackendClient(String role, String jwksUrl, String jwks, String jwksFile) {}
 
 	/**
 	 * @param maxRequestSize   largest request body accepted on /fhir and /hl7v2, also after inflating a
