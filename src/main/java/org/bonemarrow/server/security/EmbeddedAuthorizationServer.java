@@ -2,27 +2,35 @@ package org.bonemarrow.server.security;
 
 import com.nimbusds.jose.jwk.RSAKey;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.bonemarrow.server.security.backend.BackendClients;
+import org.bonemarrow.server.security.backend.ClientAssertionDecoders;
+import org.bonemarrow.server.security.backend.JtiReplayWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 
 /**
  * State of the embedded authorization server, kept in {@code <data-dir>/security/}: the clients (one per
  * configured role, random secrets) and the token signing key. Created on first start; the location, never
- * the secrets, is logged so the administrator knows where to read them.
+ * the secrets, is logged so the administrator knows where to read them. Backend clients, which authenticate
+ * with a signed JWT (private_key_jwt) against their registered public keys, come from the configuration
+ * alone: nothing of theirs is secret.
  */
 public final class EmbeddedAuthorizationServer {
 
@@ -31,14 +39,21 @@ public final class EmbeddedAuthorizationServer {
 	private final RegisteredClientRepository registeredClients;
 	private final RSAKey signingKey;
 	private final Path clientsFile;
+	private final ClientAssertionDecoders clientAssertions;
 
-	private EmbeddedAuthorizationServer(RegisteredClientRepository registeredClients, RSAKey signingKey, Path clientsFile) {
+	private EmbeddedAuthorizationServer(RegisteredClientRepository registeredClients, RSAKey signingKey, Path clientsFile,
+			ClientAssertionDecoders clientAssertions) {
 		this.registeredClients = registeredClients;
 		this.signingKey = signingKey;
 		this.clientsFile = clientsFile;
+		this.clientAssertions = clientAssertions;
 	}
 
-	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties.Embedded settings, ClientRoles roles) {
+	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties properties, ClientRoles roles,
+			Clock clock) {
+		SecurityProperties.Embedded settings = properties.embedded();
+		List<BackendClients.Client> backendClients =
+				BackendClients.check(settings.backendClients(), roles, settings.clients());
 		Path clientsFile = folder.resolve(EmbeddedClients.FILE_NAME).toAbsolutePath().normalize();
 		List<EmbeddedClients.Client> clients = EmbeddedClients.ensure(clientsFile, settings.clients(), roles);
 		RSAKey key = SigningKey.loadOrCreate(folder.resolve(SigningKey.FILE_NAME));
@@ -47,9 +62,20 @@ public final class EmbeddedAuthorizationServer {
 		for (EmbeddedClients.Client client : clients) {
 			registered.add(registeredClient(client, encoder, settings));
 		}
+		for (BackendClients.Client client : backendClients) {
+			registered.add(registeredClient(client, settings));
+		}
 		log.info("OAuth 2.0 clients {} (client credentials, token endpoint /oauth2/token): secrets are in {}",
 				clients.stream().map(EmbeddedClients.Client::clientId).toList(), clientsFile);
-		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile);
+		if (!backendClients.isEmpty()) {
+			log.info("Backend clients (private_key_jwt, RS384 or ES384): {}", backendClients.stream()
+					.map(c -> c.clientId() + " (role " + c.role() + ", " + c.keySource() + ")").toList());
+		}
+		ClientAssertionDecoders assertions = new ClientAssertionDecoders(backendClients,
+				ClientAssertionDecoders.tokenEndpointsOfThisRequest(properties.tokenEndpoint()),
+				new JtiReplayWindow(clock), clock);
+		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile,
+				assertions);
 	}
 
 	static RegisteredClient registeredClient(EmbeddedClients.Client client, PasswordEncoder encoder,
@@ -61,6 +87,27 @@ public final class EmbeddedAuthorizationServer {
 				.clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
 				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
 				.scopes(s -> s.addAll(Arrays.asList(client.scopes().split(" "))))
+				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(settings.tokenTtl()).build())
+				.build();
+	}
+
+	/**
+	 * A backend client: no secret, a signed JWT instead. The signing algorithm setting only tells Spring
+	 * Authorization Server that this is private_key_jwt; {@link ClientAssertionDecoders} accepts RS384 and
+	 * ES384 alike, by the assertion's header and the registered key.
+	 */
+	static RegisteredClient registeredClient(BackendClients.Client client, SecurityProperties.Embedded settings) {
+		ClientSettings.Builder clientSettings = ClientSettings.builder()
+				.tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS384);
+		if (client.jwksUrl() != null) {
+			clientSettings.jwkSetUrl(client.jwksUrl().toString());
+		}
+		return RegisteredClient.withId(UUID.nameUUIDFromBytes(("backend:" + client.clientId()).getBytes()).toString())
+				.clientId(client.clientId())
+				.clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
+				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+				.scopes(s -> s.addAll(Arrays.asList(client.scopes().split(" "))))
+				.clientSettings(clientSettings.build())
 				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(settings.tokenTtl()).build())
 				.build();
 	}
@@ -86,6 +133,11 @@ public final class EmbeddedAuthorizationServer {
 
 	public RSAKey signingKey() {
 		return signingKey;
+	}
+
+	/** Verifies backend clients' assertions, for the token endpoint's JwtClientAssertionAuthenticationProvider. */
+	public ClientAssertionDecoders clientAssertions() {
+		return clientAssertions;
 	}
 
 	/** Where the clients and their secrets are kept. */
