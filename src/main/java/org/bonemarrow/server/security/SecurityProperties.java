@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param jwkSetUri     external identity provider's JWK set, when it has no discovery document
  * @param tokenEndpoint token endpoint advertised in the SMART configuration when an external provider is
  *                      used; empty with the embedded one ({@code /oauth2/token} on this server)
+ * @param tokenEndpointAuthMethods how clients authenticate at an external provider's token endpoint, as
+ *                      advertised in the SMART configuration; empty: the shared-secret methods. Not read with
+ *                      the embedded authorization server, which advertises what it does
  * @param embedded      the embedded authorization server
  * @param limits        limits on what a request may carry
  */
@@ -28,11 +31,23 @@ public record SecurityProperties(
 		@DefaultValue("") String issuerUri,
 		@DefaultValue("") String jwkSetUri,
 		@DefaultValue("") String tokenEndpoint,
+		@DefaultValue List<String> tokenEndpointAuthMethods,
 		@DefaultValue Embedded embedded,
 		@DefaultValue Limits limits) {
 
+	/** The values {@code token-endpoint-auth-methods} may hold (OAuth registry names, RFC 7591). */
+	public static final List<String> TOKEN_ENDPOINT_AUTH_METHODS =
+			List.of("client_secret_basic", "client_secret_post", "private_key_jwt");
+
 	public SecurityProperties {
 		roles = roles == null ? Map.of() : Map.copyOf(roles);
+		tokenEndpointAuthMethods = tokenEndpointAuthMethods == null ? List.of() : List.copyOf(tokenEndpointAuthMethods);
+		for (String method : tokenEndpointAuthMethods) {
+			if (!TOKEN_ENDPOINT_AUTH_METHODS.contains(method)) {
+				throw new IllegalArgumentException("bonemarrow.security.token-endpoint-auth-methods: '" + method
+						+ "' is not one of " + TOKEN_ENDPOINT_AUTH_METHODS);
+			}
+		}
 	}
 
 	/** True when tokens come from an identity provider outside this server. */
