@@ -12,6 +12,7 @@ import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
 import org.bonemarrow.server.security.IssuedTokens;
 import org.bonemarrow.server.security.OutcomeAuthenticationEntryPoint;
 import org.bonemarrow.server.security.SecurityProperties;
+import org.bonemarrow.server.security.backend.BackendClients;
 import org.bonemarrow.server.security.backend.ClientAssertionConverter;
 import org.bonemarrow.server.security.backend.TokenEndpointErrors;
 import org.springframework.beans.factory.annotation.Value;
@@ -45,8 +46,16 @@ public class EmbeddedAuthorizationServerConfig {
 	EmbeddedAuthorizationServer embeddedAuthorizationServer(
 			SecurityProperties properties,
 			org.bonemarrow.server.security.ClientRoles roles,
-			@Value("${bonemarrow.data-dir}") String dataDir) {
-		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties, roles, Clock.systemUTC());
+			@Value("${bonemarrow.data-dir}") String dataDir,
+			BackendClients backendClients) {
+		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles,
+				backendClients.registeredClients());
+	}
+
+	/** SMART Backend Services clients (private_key_jwt), {@code bonemarrow.security.embedded.backend-clients}. */
+	@Bean
+	BackendClients backendClients(SecurityProperties properties, org.bonemarrow.server.security.ClientRoles roles) {
+		return BackendClients.open(properties, roles, Clock.systemUTC());
 	}
 
 	/**
@@ -56,7 +65,7 @@ public class EmbeddedAuthorizationServerConfig {
 	 */
 	@Bean
 	@Order(1)
-	SecurityFilterChain authorizationServerSecurity(HttpSecurity http, EmbeddedAuthorizationServer server)
+	SecurityFilterChain authorizationServerSecurity(HttpSecurity http, BackendClients backendClients)
 			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OutcomeAuthenticationEntryPoint outcomes = new OutcomeAuthenticationEntryPoint((request, status) -> {});
@@ -66,7 +75,7 @@ public class EmbeddedAuthorizationServerConfig {
 						.authenticationProviders(providers -> providers.stream()
 								.filter(JwtClientAssertionAuthenticationProvider.class::isInstance)
 								.map(JwtClientAssertionAuthenticationProvider.class::cast)
-								.forEach(provider -> provider.setJwtDecoderFactory(server.clientAssertions())))
+								.forEach(provider -> provider.setJwtDecoderFactory(backendClients.assertionDecoders())))
 						.errorResponseHandler(new TokenEndpointErrors())))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
 				.exceptionHandling(e -> e.authenticationEntryPoint(outcomes))

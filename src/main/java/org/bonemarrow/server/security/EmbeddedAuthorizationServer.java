@@ -2,35 +2,28 @@ package org.bonemarrow.server.security;
 
 import com.nimbusds.jose.jwk.RSAKey;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.bonemarrow.server.security.backend.BackendClients;
-import org.bonemarrow.server.security.backend.ClientAssertionDecoders;
-import org.bonemarrow.server.security.backend.JtiReplayWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
-import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
-import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 
 /**
  * State of the embedded authorization server, kept in {@code <data-dir>/security/}: the clients (one per
  * configured role, random secrets) and the token signing key. Created on first start; the location, never
- * the secrets, is logged so the administrator knows where to read them. Backend clients, which authenticate
- * with a signed JWT (private_key_jwt) against their registered public keys, come from the configuration
- * alone: nothing of theirs is secret.
+ * the secrets, is logged so the administrator knows where to read them. Backend clients (private_key_jwt,
+ * {@code security.backend}) are registered alongside; nothing of theirs is secret or kept here.
  */
 public final class EmbeddedAuthorizationServer {
 
@@ -39,21 +32,16 @@ public final class EmbeddedAuthorizationServer {
 	private final RegisteredClientRepository registeredClients;
 	private final RSAKey signingKey;
 	private final Path clientsFile;
-	private final ClientAssertionDecoders clientAssertions;
 
-	private EmbeddedAuthorizationServer(RegisteredClientRepository registeredClients, RSAKey signingKey, Path clientsFile,
-			ClientAssertionDecoders clientAssertions) {
+	private EmbeddedAuthorizationServer(RegisteredClientRepository registeredClients, RSAKey signingKey, Path clientsFile) {
 		this.registeredClients = registeredClients;
 		this.signingKey = signingKey;
 		this.clientsFile = clientsFile;
-		this.clientAssertions = clientAssertions;
 	}
 
-	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties properties, ClientRoles roles,
-			Clock clock) {
-		SecurityProperties.Embedded settings = properties.embedded();
-		List<BackendClients.Client> backendClients =
-				BackendClients.check(settings.backendClients(), roles, settings.clients());
+	/** @param backendClients further clients, registered as they are (the backend clients) */
+	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties.Embedded settings, ClientRoles roles,
+			List<RegisteredClient> backendClients) {
 		Path clientsFile = folder.resolve(EmbeddedClients.FILE_NAME).toAbsolutePath().normalize();
 		List<EmbeddedClients.Client> clients = EmbeddedClients.ensure(clientsFile, settings.clients(), roles);
 		RSAKey key = SigningKey.loadOrCreate(folder.resolve(SigningKey.FILE_NAME));
@@ -62,20 +50,10 @@ public final class EmbeddedAuthorizationServer {
 		for (EmbeddedClients.Client client : clients) {
 			registered.add(registeredClient(client, encoder, settings));
 		}
-		for (BackendClients.Client client : backendClients) {
-			registered.add(registeredClient(client, settings));
-		}
+		registered.addAll(backendClients);
 		log.info("OAuth 2.0 clients {} (client credentials, token endpoint /oauth2/token): secrets are in {}",
 				clients.stream().map(EmbeddedClients.Client::clientId).toList(), clientsFile);
-		if (!backendClients.isEmpty()) {
-			log.info("Backend clients (private_key_jwt, RS384 or ES384): {}", backendClients.stream()
-					.map(c -> c.clientId() + " (role " + c.role() + ", " + c.keySource() + ")").toList());
-		}
-		ClientAssertionDecoders assertions = new ClientAssertionDecoders(backendClients,
-				ClientAssertionDecoders.tokenEndpointsOfThisRequest(properties.tokenEndpoint()),
-				new JtiReplayWindow(clock), clock);
-		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile,
-				assertions);
+		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile);
 	}
 
 	static RegisteredClient registeredClient(EmbeddedClients.Client client, PasswordEncoder encoder,
@@ -87,27 +65,6 @@ public final class EmbeddedAuthorizationServer {
 				.clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
 				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
 				.scopes(s -> s.addAll(Arrays.asList(client.scopes().split(" "))))
-				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(settings.tokenTtl()).build())
-				.build();
-	}
-
-	/**
-	 * A backend client: no secret, a signed JWT instead. The signing algorithm setting only tells Spring
-	 * Authorization Server that this is private_key_jwt; {@link ClientAssertionDecoders} accepts RS384 and
-	 * ES384 alike, by the assertion's header and the registered key.
-	 */
-	static RegisteredClient registeredClient(BackendClients.Client client, SecurityProperties.Embedded settings) {
-		ClientSettings.Builder clientSettings = ClientSettings.builder()
-				.tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS384);
-		if (client.jwksUrl() != null) {
-			clientSettings.jwkSetUrl(client.jwksUrl().toString());
-		}
-		return RegisteredClient.withId(UUID.nameUUIDFromBytes(("backend:" + client.clientId()).getBytes()).toString())
-				.clientId(client.clientId())
-				.clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
-				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
-				.scopes(s -> s.addAll(Arrays.asList(client.scopes().split(" "))))
-				.clientSettings(clientSettings.build())
 				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(settings.tokenTtl()).build())
 				.build();
 	}
@@ -133,11 +90,6 @@ public final class EmbeddedAuthorizationServer {
 
 	public RSAKey signingKey() {
 		return signingKey;
-	}
-
-	/** Verifies backend clients' assertions, for the token endpoint's JwtClientAssertionAuthenticationProvider. */
-	public ClientAssertionDecoders clientAssertions() {
-		return clientAssertions;
 	}
 
 	/** Where the clients and their secrets are kept. */

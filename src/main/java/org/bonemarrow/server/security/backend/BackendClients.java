@@ -11,22 +11,37 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.bonemarrow.server.security.ClientRoles;
 import org.bonemarrow.server.security.SecurityProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
+import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 
 /**
- * The backend clients of {@code bonemarrow.security.embedded.backend-clients}, checked at start-up so that a
- * mistake stops the server with a message naming the setting instead of failing every token request later.
- * Pure: no network (a JWKS URL is only read when an assertion comes, so the server starts while a client's
- * key server is down).
+ * The backend clients of {@code bonemarrow.security.embedded.backend-clients} (SMART Backend Services,
+ * private_key_jwt): their registrations with the embedded authorization server and the verification of their
+ * assertions. Checked at start-up so that a mistake stops the server with a message naming the setting
+ * instead of failing every token request later; no network then (a JWKS URL is read when an assertion comes,
+ * so the server starts while a client's key server is down).
  */
 public final class BackendClients {
+
+	private static final Logger log = LoggerFactory.getLogger(BackendClients.class);
 
 	static final String PREFIX = "bonemarrow.security.embedded.backend-clients.";
 	private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -46,7 +61,58 @@ public final class BackendClients {
 		}
 	}
 
-	private BackendClients() {}
+	private final List<RegisteredClient> registeredClients;
+	private final ClientAssertionDecoders assertions;
+
+	private BackendClients(List<RegisteredClient> registeredClients, ClientAssertionDecoders assertions) {
+		this.registeredClients = registeredClients;
+		this.assertions = assertions;
+	}
+
+	/** Checks the configured clients (refusing to start on a mistake) and prepares their verification. */
+	public static BackendClients open(SecurityProperties properties, ClientRoles roles, Clock clock) {
+		SecurityProperties.Embedded settings = properties.embedded();
+		List<Client> clients = check(settings.backendClients(), roles, settings.clients());
+		if (!clients.isEmpty()) {
+			log.info("Backend clients (private_key_jwt, RS384 or ES384): {}", clients.stream()
+					.map(c -> c.clientId() + " (role " + c.role() + ", " + c.keySource() + ")").toList());
+		}
+		return new BackendClients(clients.stream().map(c -> registeredClient(c, settings.tokenTtl())).toList(),
+				new ClientAssertionDecoders(clients,
+						ClientAssertionDecoders.tokenEndpointsOfThisRequest(properties.tokenEndpoint()),
+						new JtiReplayWindow(clock), clock));
+	}
+
+	/** For the embedded authorization server's client repository. */
+	public List<RegisteredClient> registeredClients() {
+		return registeredClients;
+	}
+
+	/** For the token endpoint's JwtClientAssertionAuthenticationProvider. */
+	public ClientAssertionDecoders assertionDecoders() {
+		return assertions;
+	}
+
+	/**
+	 * No secret, a signed JWT instead; the same grant, scopes and token lifetime as a shared-secret client.
+	 * The signing algorithm setting only tells Spring Authorization Server that this is private_key_jwt;
+	 * {@link ClientAssertionDecoders} accepts RS384 and ES384 alike, by the assertion's header and the key.
+	 */
+	static RegisteredClient registeredClient(Client client, Duration tokenTtl) {
+		ClientSettings.Builder clientSettings = ClientSettings.builder()
+				.tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS384);
+		if (client.jwksUrl() != null) {
+			clientSettings.jwkSetUrl(client.jwksUrl().toString());
+		}
+		return RegisteredClient.withId(UUID.nameUUIDFromBytes(("backend:" + client.clientId()).getBytes()).toString())
+				.clientId(client.clientId())
+				.clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
+				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+				.scopes(s -> s.addAll(Arrays.asList(client.scopes().split(" "))))
+				.clientSettings(clientSettings.build())
+				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(tokenTtl).build())
+				.build();
+	}
 
 	/**
 	 * @param configured      {@code backend-clients} as bound
