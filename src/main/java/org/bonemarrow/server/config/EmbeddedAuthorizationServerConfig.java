@@ -12,6 +12,9 @@ import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
 import org.bonemarrow.server.security.IssuedTokens;
 import org.bonemarrow.server.security.OutcomeAuthenticationEntryPoint;
 import org.bonemarrow.server.security.SecurityProperties;
+import org.bonemarrow.server.security.backend.BackendClients;
+import org.bonemarrow.server.security.backend.ClientAssertionConverter;
+import org.bonemarrow.server.security.backend.TokenEndpointErrors;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
@@ -19,6 +22,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration.OAuth2AuthorizationServerConfiguration;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
@@ -42,17 +46,37 @@ public class EmbeddedAuthorizationServerConfig {
 	EmbeddedAuthorizationServer embeddedAuthorizationServer(
 			SecurityProperties properties,
 			org.bonemarrow.server.security.ClientRoles roles,
-			@Value("${bonemarrow.data-dir}") String dataDir) {
-		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles);
+			@Value("${bonemarrow.data-dir}") String dataDir,
+			BackendClients backendClients) {
+		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles,
+				backendClients.registeredClients());
 	}
 
+	/** SMART Backend Services clients (private_key_jwt), {@code bonemarrow.security.embedded.backend-clients}. */
+	@Bean
+	BackendClients backendClients(SecurityProperties properties, org.bonemarrow.server.security.ClientRoles roles) {
+		return BackendClients.open(properties, roles, Clock.systemUTC());
+	}
+
+	/**
+	 * Client authentication: shared secrets as Spring Authorization Server does them, and SMART Backend
+	 * Services' signed JWT assertions (private_key_jwt) verified with the backend clients' registered keys,
+	 * with or without a {@code client_id} parameter, refusals saying which check failed.
+	 */
 	@Bean
 	@Order(1)
-	SecurityFilterChain authorizationServerSecurity(HttpSecurity http) throws Exception {
+	SecurityFilterChain authorizationServerSecurity(HttpSecurity http, BackendClients backendClients)
+			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OutcomeAuthenticationEntryPoint outcomes = new OutcomeAuthenticationEntryPoint((request, status) -> {});
 		http.securityMatcher(authorizationServer.getEndpointsMatcher())
-				.with(authorizationServer, server -> {})
+				.with(authorizationServer, configurer -> configurer.clientAuthentication(clients -> clients
+						.authenticationConverter(new ClientAssertionConverter())
+						.authenticationProviders(providers -> providers.stream()
+								.filter(JwtClientAssertionAuthenticationProvider.class::isInstance)
+								.map(JwtClientAssertionAuthenticationProvider.class::cast)
+								.forEach(provider -> provider.setJwtDecoderFactory(backendClients.assertionDecoders())))
+						.errorResponseHandler(new TokenEndpointErrors())))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
 				.exceptionHandling(e -> e.authenticationEntryPoint(outcomes))
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));

@@ -44,7 +44,8 @@ public class SmartDiscoveryConfig {
 				response.setContentType("application/json");
 				response.setHeader("Cache-Control", "max-age=3600");
 				json.writeValue(response.getOutputStream(), SmartConfiguration.document(
-						tokenEndpoint(properties, request), properties.issuerUri(), roles));
+						tokenEndpoint(properties, request), properties.issuerUri(), roles,
+						SmartConfiguration.authMethods(properties)));
 			}
 		};
 		ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(servlet, PATH);
@@ -87,8 +88,7 @@ public class SmartDiscoveryConfig {
 			// http://terminology.hl7.org/CodeSystem/restful-security-service (R4 binding of security.service)
 			security.addService(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(
 					"http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR", "SMART-on-FHIR")));
-			security.setDescription("OAuth 2.0 client-credentials bearer tokens with SMART v2 system scopes; "
-					+ "discovery at .well-known/smart-configuration.");
+			security.setDescription(SmartConfiguration.securityDescription(SmartConfiguration.authMethods(properties)));
 			String token = properties.tokenEndpoint().isBlank()
 					? request.getFhirServerBase().replaceAll("/fhir/?$", "") + "/oauth2/token"
 					: properties.tokenEndpoint();

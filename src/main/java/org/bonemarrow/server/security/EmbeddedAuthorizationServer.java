@@ -22,7 +22,8 @@ import org.springframework.security.oauth2.server.authorization.token.JwtEncodin
 /**
  * State of the embedded authorization server, kept in {@code <data-dir>/security/}: the clients (one per
  * configured role, random secrets) and the token signing key. Created on first start; the location, never
- * the secrets, is logged so the administrator knows where to read them.
+ * the secrets, is logged so the administrator knows where to read them. Backend clients (private_key_jwt,
+ * {@code security.backend}) are registered alongside; nothing of theirs is secret or kept here.
  */
 public final class EmbeddedAuthorizationServer {
 
@@ -38,7 +39,9 @@ public final class EmbeddedAuthorizationServer {
 		this.clientsFile = clientsFile;
 	}
 
-	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties.Embedded settings, ClientRoles roles) {
+	/** @param backendClients further clients, registered as they are (the backend clients) */
+	public static EmbeddedAuthorizationServer open(Path folder, SecurityProperties.Embedded settings, ClientRoles roles,
+			List<RegisteredClient> backendClients) {
 		Path clientsFile = folder.resolve(EmbeddedClients.FILE_NAME).toAbsolutePath().normalize();
 		List<EmbeddedClients.Client> clients = EmbeddedClients.ensure(clientsFile, settings.clients(), roles);
 		RSAKey key = SigningKey.loadOrCreate(folder.resolve(SigningKey.FILE_NAME));
@@ -47,6 +50,7 @@ public final class EmbeddedAuthorizationServer {
 		for (EmbeddedClients.Client client : clients) {
 			registered.add(registeredClient(client, encoder, settings));
 		}
+		registered.addAll(backendClients);
 		log.info("OAuth 2.0 clients {} (client credentials, token endpoint /oauth2/token): secrets are in {}",
 				clients.stream().map(EmbeddedClients.Client::clientId).toList(), clientsFile);
 		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile);

@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param jwkSetUri     external identity provider's JWK set, when it has no discovery document
  * @param tokenEndpoint token endpoint advertised in the SMART configuration when an external provider is
  *                      used; empty with the embedded one ({@code /oauth2/token} on this server)
+ * @param tokenEndpointAuthMethods how clients authenticate at an external provider's token endpoint, as
+ *                      advertised in the SMART configuration; empty: the shared-secret methods. Not read with
+ *                      the embedded authorization server, which advertises what it does
  * @param embedded      the embedded authorization server
  * @param limits        limits on what a request may carry
  */
@@ -28,11 +31,23 @@ public record SecurityProperties(
 		@DefaultValue("") String issuerUri,
 		@DefaultValue("") String jwkSetUri,
 		@DefaultValue("") String tokenEndpoint,
+		@DefaultValue List<String> tokenEndpointAuthMethods,
 		@DefaultValue Embedded embedded,
 		@DefaultValue Limits limits) {
 
+	/** The values {@code token-endpoint-auth-methods} may hold (OAuth registry names, RFC 7591). */
+	public static final List<String> TOKEN_ENDPOINT_AUTH_METHODS =
+			List.of("client_secret_basic", "client_secret_post", "private_key_jwt");
+
 	public SecurityProperties {
 		roles = roles == null ? Map.of() : Map.copyOf(roles);
+		tokenEndpointAuthMethods = tokenEndpointAuthMethods == null ? List.of() : List.copyOf(tokenEndpointAuthMethods);
+		for (String method : tokenEndpointAuthMethods) {
+			if (!TOKEN_ENDPOINT_AUTH_METHODS.contains(method)) {
+				throw new IllegalArgumentException("bonemarrow.security.token-endpoint-auth-methods: '" + method
+						+ "' is not one of " + TOKEN_ENDPOINT_AUTH_METHODS);
+			}
+		}
 	}
 
 	/** True when tokens come from an identity provider outside this server. */
@@ -41,13 +56,33 @@ public record SecurityProperties(
 	}
 
 	/**
-	 * @param clients  roles that get a client of the same name on first start (random secret, kept in
-	 *                 {@code <data-dir>/security/clients.json})
-	 * @param tokenTtl lifetime of an access token
+	 * @param clients        roles that get a client of the same name on first start (random secret, kept in
+	 *                       {@code <data-dir>/security/clients.json})
+	 * @param tokenTtl       lifetime of an access token
+	 * @param backendClients clients that authenticate with a signed JWT instead of a secret (SMART Backend
+	 *                       Services, {@code private_key_jwt}), by client id
 	 */
 	public record Embedded(
 			@DefaultValue({"ehr", "lab", "department", "integration", "auditor", "loader"}) List<String> clients,
-			@DefaultValue("10m") Duration tokenTtl) {}
+			@DefaultValue("10m") Duration tokenTtl,
+			@DefaultValue Map<String, BackendClient> backendClients) {
+
+		public Embedded {
+			backendClients = backendClients == null ? Map.of() : Map.copyOf(backendClients);
+		}
+	}
+
+	/**
+	 * A client registered with its public keys (SMART App Launch 2.x, client-confidential-asymmetric). Exactly
+	 * one key source; checked at start-up by {@code security.backend.BackendClients}.
+	 *
+	 * @param role     role name from {@code bonemarrow.security.roles}: the scopes its tokens may carry
+	 * @param jwksUrl  https URL of the client's JWK set, read when an assertion comes (cached; read again for
+	 *                 a key id not seen yet, so the client can rotate keys)
+	 * @param jwks     the client's JWK set itself, as JSON: public keys only
+	 * @param jwksFile a file holding that JSON
+	 */
+	public record BackendClient(String role, String jwksUrl, String jwks, String jwksFile) {}
 
 	/**
 	 * @param maxRequestSize   largest request body accepted on /fhir and /hl7v2, also after inflating a

@@ -18,6 +18,9 @@ import org.springframework.test.context.ContextConfiguration;
  * with one sender per role and the laboratory ACME-LIS, whose code map is loaded from
  * {@code docs/v2-code-maps/} (the README example); results go out to the test JVM's MLLP receiver, whose port the initializer
  * supplies, with short retry waits.
+ *
+ * <p>SMART backend clients (private_key_jwt) {@code backend-rs} (lab) and {@code backend-ec} (integration),
+ * with keys made at test time: {@link BackendClientKeys}.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -52,5 +55,5 @@ import org.springframework.test.context.ContextConfiguration;
 			// A package a site adds to the validator (README "Profiles clients claim").
 			"bonemarrow.validation.packages[0]=src/test/resources/packages/example.partner.profiles-0.1.0.tgz"
 		})
-@ContextConfiguration(initializers = V2TestReceiverInitializer.class)
+@ContextConfiguration(initializers = {V2TestReceiverInitializer.class, BackendClientKeys.class})
 public @interface FhirServerTest {}
