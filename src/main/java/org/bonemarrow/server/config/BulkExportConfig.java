@@ -9,6 +9,7 @@ import org.bonemarrow.server.bulk.BulkExportAudit;
 import org.bonemarrow.server.bulk.BulkExportGate;
 import org.bonemarrow.server.bulk.BulkExportProperties;
 import org.bonemarrow.server.bulk.ExportOwnership;
+import org.bonemarrow.server.bulk.ExportProgress;
 import org.bonemarrow.server.bulk.ExportedResourceFilter;
 import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.security.audit.AuditTrail;
@@ -30,11 +31,12 @@ public class BulkExportConfig {
 	/** HAPI's provider is a (lazy) bean of JpaConfig; only registering it with the endpoint routes $export. */
 	@Bean
 	FhirServerCustomizer bulkExport(BulkDataExportProvider provider, IJobCoordinator jobs,
-			ObjectProvider<AuditTrail> trail) {
+			IJobMaintenanceService maintenance, BulkExportProperties properties, ObjectProvider<AuditTrail> trail) {
 		return server -> {
 			server.registerProvider(provider);
 			server.registerInterceptor(new BulkExportGate());
 			server.registerInterceptor(new ExportOwnership(jobs));
+			server.registerInterceptor(new ExportProgress(maintenance, properties.maintenanceInterval()));
 			trail.ifAvailable(t -> server.registerInterceptor(new BulkExportAudit(t)));
 		};
 	}

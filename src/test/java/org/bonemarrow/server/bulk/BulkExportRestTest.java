@@ -35,7 +35,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * FHIR Bulk Data $export through real HTTP, kick-off to download (Bulk Data Access 2.0.0): four exports in
- * all (system, system without _type, Patient, Group), each polled with a deadline and timed.
+ * all (system, system without _type, Patient, Group) and one cancelled, each polled with a deadline.
  */
 @FhirServerTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -88,6 +88,19 @@ class BulkExportRestTest extends RestTestBase {
 		assertThat(ids(files, "Patient")).contains(patientA, patientB).doesNotContain(oldPatient);
 		assertThat(ids(files, "Condition")).contains(conditionA, conditionB);
 		assertThat(ids(files, "Group")).isEmpty();
+
+		// Each download is a Binary read, audited like any other (BALP).
+		String file = poll(Tokens.TEST_ADMIN, kickOff).get("output").get(0).get("url").asText();
+		String binary = file.substring(file.indexOf("Binary/"));
+		awaitAudit("/AuditEvent?entity=" + binary, binary);
+	}
+
+	@Test
+	void theClientCancelsItsExportWithDelete() {
+		Response kickOff = kickOff(Tokens.TEST_ADMIN, "/$export?_type=Patient&_since=" + since);
+		Response cancel = fhir().delete(kickOff.header("Content-Location"));
+		assertThat(cancel.statusCode()).as(cancel.asString()).isEqualTo(202);
+		assertThat(outcome(cancel).getIssueFirstRep().getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.INFORMATION);
 	}
 
 	@Test
@@ -175,6 +188,7 @@ class BulkExportRestTest extends RestTestBase {
 			}
 			assertThat(r.statusCode()).as(r.asString()).isEqualTo(202);
 			assertThat(r.header("X-Progress")).isNotBlank();
+			assertThat(r.header("Retry-After")).isEqualTo("10");
 			if (Instant.now().isAfter(deadline)) {
 				throw new AssertionError("export not done within " + DEADLINE + ": " + r.header("X-Progress"));
 			}
@@ -222,6 +236,20 @@ class BulkExportRestTest extends RestTestBase {
 			}
 			if (Instant.now().isAfter(deadline)) {
 				throw new AssertionError("no export AuditEvent for job " + jobId);
+			}
+			try {
+				Thread.sleep(200);
+			} catch (InterruptedException e) {
+				throw new AssertionError(e);
+			}
+		}
+	}
+
+	private void awaitAudit(String search, String what) {
+		Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+		while (bundle(fhir().get(search)).getEntry().isEmpty()) {
+			if (Instant.now().isAfter(deadline)) {
+				throw new AssertionError("no AuditEvent for " + what);
 			}
 			try {
 				Thread.sleep(200);
