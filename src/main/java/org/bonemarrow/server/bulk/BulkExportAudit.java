@@ -93,7 +93,6 @@ public class BulkExportAudit {
 	static AuditEvent cancelled(String clientId, String jobId) {
 		AuditEvent event = base(clientId, "export", "Bulk Data $export cancelled");
 		jobEntity(event, jobId);
-		event.setAction(AuditEventAction.D);
 		return event;
 	}
 
