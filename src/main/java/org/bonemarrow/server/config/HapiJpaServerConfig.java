@@ -12,6 +12,7 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import jakarta.persistence.EntityManagerFactory;
 import javax.sql.DataSource;
+import org.bonemarrow.server.bulk.BulkExportProperties;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.context.annotation.Bean;
@@ -37,7 +38,7 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 public class HapiJpaServerConfig {
 
 	@Bean
-	public JpaStorageSettings jpaStorageSettings(FhirServerProperties fhir) {
+	public JpaStorageSettings jpaStorageSettings(FhirServerProperties fhir, BulkExportProperties bulkExport) {
 		JpaStorageSettings settings = new JpaStorageSettings();
 		// Integrations poll (DiagnosticReport?based-on=...): HAPI would otherwise answer an identical search
 		// from a stored result for 60 s, even across restarts, and hide a report that was just written.
@@ -54,6 +55,15 @@ public class HapiJpaServerConfig {
 		// database pre-expansion needs Hibernate Search, which is off.
 		settings.setPreExpandValueSets(false);
 		settings.setEnableTaskPreExpandValueSets(false);
+
+		// Bulk Data $export (config.BulkExportConfig). Each export is its own job: HAPI would otherwise hand a
+		// second client the job (and files) of an identical earlier request by another client.
+		settings.setEnableTaskBulkExportJobExecution(bulkExport.enabled());
+		settings.setEnableBulkExportJobReuse(false);
+		settings.setBulkExportFileMaximumCapacity(bulkExport.resourcesPerFile());
+		settings.setBulkExportFileRetentionPeriodHours((int) bulkExport.fileRetention().toHours());
+		// A job whose step produced one work chunk moves on at once instead of at the next maintenance pass.
+		settings.setJobFastTrackingEnabled(true);
 		return settings;
 	}
 

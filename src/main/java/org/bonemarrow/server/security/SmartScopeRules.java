@@ -1,5 +1,6 @@
 package org.bonemarrow.server.security;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -17,6 +18,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Subscription;
 
@@ -134,6 +137,24 @@ public final class SmartScopeRules {
 			rules.allow("replay dead letters").operation().named("replay").onServer().andAllowAllResponses().andThen();
 			rules.allow("resend a resource").operation().named("resend").onAnyInstance().andAllowAllResponses().andThen();
 		}
+		// Bulk Data $export (package bulk): a client that may read some type may start an export; the export
+		// rule (checked when the job is about to start, STORAGE_INITIATE_BULK_EXPORT, before the operation rules
+		// below can match it) allows only types it may read, AuditEvent only with its own scope. bulk.BulkExportGate
+		// has already narrowed the types or refused them by name; bulk.ExportOwnership keeps the status and
+		// the files to the client that started it.
+		Set<String> exportable = readableTypes(scopes);
+		if (!exportable.isEmpty()) {
+			rules.allow("bulk export of readable types").bulkExport().any().withResourceTypes(exportable).andThen();
+			rules.allow("bulk export kick-off").operation().named("export").onServer().andAllowAllResponses().andThen();
+			rules.allow("patient bulk export kick-off").operation().named("export").onType(Patient.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("patient bulk export kick-off").operation().named("export").onInstancesOfType(Patient.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("group bulk export kick-off").operation().named("export").onInstancesOfType(Group.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("bulk export status").operation().named("export-poll-status").onServer()
+					.andAllowAllResponses().andThen();
+		}
 		if (!scopes.typesPermitting('c').isEmpty() || scopes.wildcardPermits('c')) {
 			rules.allow("validate").operation().named("validate").atAnyLevel().andAllowAllResponses().andThen();
 		}
@@ -197,6 +218,19 @@ public final class SmartScopeRules {
 		public String getName() {
 			return name;
 		}
+	}
+
+	/** Every type the scopes allow reading ({@code r}): through the wildcard, all but the protected ones. */
+	private static Set<String> readableTypes(SmartScopes scopes) {
+		Set<String> types = new TreeSet<>(scopes.typesPermitting('r'));
+		if (scopes.wildcardPermits('r')) {
+			for (String type : FhirContext.forR4Cached().getResourceTypes()) {
+				if (scopes.permits(type, 'r')) {
+					types.add(type);
+				}
+			}
+		}
+		return types;
 	}
 
 	private static Set<String> updateWithoutCreate(SmartScopes scopes) {
