@@ -27,12 +27,12 @@ public final class TestMllpReceiver {
 	private TestMllpReceiver() {
 		server = MllpServer.start("127.0.0.1", 0, "test-receiver", MllpServer.Limits.defaults(), new MllpServer.Handler() {
 			@Override
-			public String answer(String message) {
+			public String answer(String message, MllpServer.Peer peer) {
 				return acknowledge(message);
 			}
 
 			@Override
-			public String refuse(String head, MllpFrameReader.Overflow why) {
+			public String refuse(String head, MllpFrameReader.Overflow why, MllpServer.Peer peer) {
 				return null;
 			}
 		});
