@@ -225,6 +225,61 @@ class MllpTlsTest {
 		assertThat(peers).hasSize(2);
 	}
 
+	@Test
+	void settingsBindAsApplicationYamlWritesThem_andAConfigurationThatCannotWorkStopsStartUp() {
+		V2Properties p = bind(pairs(
+				"bonemarrow.v2.mllp.senders.LAB-APP", "lab",
+				"bonemarrow.v2.mllp.tls.enabled", "true",
+				"bonemarrow.v2.mllp.tls.key-store", "/etc/tls/listener.p12",
+				"bonemarrow.v2.mllp.tls.key-store-password", "s3cret-key",
+				"bonemarrow.v2.mllp.tls.trust-store", "/etc/tls/cas.jks",
+				"bonemarrow.v2.mllp.tls.trust-store-type", "JKS",
+				"bonemarrow.v2.mllp.tls.client-auth", "want",
+				"bonemarrow.v2.mllp.tls.certificate-senders.LAB-APP", "CN=lis.lab.example,O=Haematology Lab",
+				"bonemarrow.v2.receivers[0].id", "ward-lis",
+				"bonemarrow.v2.receivers[0].host", "lis.hospital.example",
+				"bonemarrow.v2.receivers[0].port", "2576",
+				"bonemarrow.v2.receivers[0].tls.enabled", "true"));
+		V2Properties.Tls tls = p.mllp().tls();
+		assertThat(p.mllp().enabled()).as("plain MLLP stays off").isFalse();
+		assertThat(p.mllp().anyListener()).isTrue();
+		assertThat(tls.port()).isEqualTo(2576);
+		assertThat(tls.clientAuth()).isEqualTo(MllpServer.ClientAuth.WANT);
+		assertThat(tls.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+		assertThat(tls.certificateSenders()).containsEntry("LAB-APP", "CN=lis.lab.example,O=Haematology Lab");
+		assertThat(p.toString()).doesNotContain("s3cret-key");
+		V2Properties.ReceiverTls out = p.receivers().get(0).tls();
+		assertThat(out.enabled()).isTrue();
+		assertThat(out.verifyHostname()).isTrue();
+		assertThat(bind(Map.of()).receivers()).isEmpty();
+		assertThat(bind(Map.of()).mllp().tls().enabled()).isFalse();
+
+		assertThatThrownBy(() -> bind(Map.of("bonemarrow.v2.mllp.tls.enabled", "true")))
+				.hasStackTraceContaining("bonemarrow.v2.mllp.tls.key-store is needed");
+		assertThatThrownBy(() -> bind(Map.of("bonemarrow.v2.mllp.tls.enabled", "true",
+				"bonemarrow.v2.mllp.tls.key-store", "/k.p12")))
+				.hasStackTraceContaining("trust-store is needed with client-auth need");
+		assertThatThrownBy(() -> bind(Map.of("bonemarrow.v2.mllp.tls.certificate-senders.NOBODY", "CN=x")))
+				.hasStackTraceContaining("certificate-senders.NOBODY: not a configured sender");
+		assertThatThrownBy(() -> bind(Map.of("bonemarrow.v2.mllp.senders.LAB-APP", "lab",
+				"bonemarrow.v2.mllp.tls.certificate-senders.LAB-APP", "lab.example")))
+				.hasStackTraceContaining("neither a SHA-256 fingerprint");
+	}
+
+	private static Map<String, String> pairs(String... keysAndValues) {
+		Map<String, String> out = new java.util.HashMap<>();
+		for (int i = 0; i < keysAndValues.length; i += 2) {
+			out.put(keysAndValues[i], keysAndValues[i + 1]);
+		}
+		return out;
+	}
+
+	private static V2Properties bind(Map<String, String> properties) {
+		return new org.springframework.boot.context.properties.bind.Binder(
+				new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(properties))
+				.bindOrCreate("bonemarrow.v2", V2Properties.class);
+	}
+
 	private interface Io {
 		void run() throws Exception;
 	}
