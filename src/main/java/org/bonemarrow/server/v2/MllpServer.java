@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 
 /**
- * An MLLP listener with limits: a plain {@link ServerSocket}, one acceptor thread, a fixed pool of at most
+ * An MLLP listener with limits: a {@link ServerSocket} (or an {@link SSLServerSocket}, below), one acceptor thread, a fixed pool of at most
  * {@code maxConnections} connection threads and a bounded frame reader ({@link MllpFrameReader}). Messages
  * are still parsed and answered by HAPI's v2 library, behind the {@link Handler}; only the transport is ours.
  *

@@ -100,11 +100,15 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 				(r.tls().enabled() ? "mllps://" : "mllp://") + r.host() + ":" + r.port())).toList();
 	}
 
-	/** Connecting (HAPI's client gives up on a connection after about 10 s) plus the longest ACK wait. */
+	/**
+	 * Connecting (HAPI's client gives up on a connection after about 10 s) plus the longest ACK wait; over TLS
+	 * the handshake may take as long again (its reads wait up to the same timeout).
+	 */
 	@Override
 	public java.time.Duration longestAttempt() {
-		long ack = properties.receivers().stream().mapToLong(V2Properties.Receiver::timeoutMillis).max().orElse(0);
-		return java.time.Duration.ofMillis(ack).plusSeconds(10);
+		long ack = properties.receivers().stream().mapToLong(r -> r.timeoutMillis() * (r.tls().enabled() ? 2 : 1))
+				.max().orElse(0);
+		return java.time.Duration.ofMillis(ack).plus(CONNECT_TIMEOUT);
 	}
 
 	@Override
