@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -19,12 +21,18 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 
 /**
- * An MLLP listener with limits: a plain {@link ServerSocket}, one acceptor thread, a fixed pool of at most
+ * An MLLP listener with limits: a {@link ServerSocket} (or an {@link SSLServerSocket}, below), one acceptor thread, a fixed pool of at most
  * {@code maxConnections} connection threads and a bounded frame reader ({@link MllpFrameReader}). Messages
  * are still parsed and answered by HAPI's v2 library, behind the {@link Handler}; only the transport is ours.
  *
@@ -46,11 +54,18 @@ import org.springframework.security.web.util.matcher.IpAddressMatcher;
  * </ul>
  * Nothing a connection does reaches another one or the HTTP side, other than its bounded share of memory
  * and of the pool.
+ *
+ * <p>With {@link Tls} the socket is an {@link SSLServerSocket} (MLLP framing inside TLS, "MLLPS"): the handshake
+ * runs on the connection's pool thread under the same idle timeout, and its client certificate, if any, goes
+ * to the handler with every message ({@link Peer}). A failed handshake (no certificate when one is needed, an
+ * untrusted one, plain MLLP sent to this port) closes that connection, is logged without anything the peer
+ * sent, and touches nothing else.
  */
 public final class MllpServer implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(MllpServer.class);
 	private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+	private static final long HANDSHAKE_WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
 	/**
 	 * @param maxMessageBytes largest frame read whole
@@ -73,11 +88,33 @@ public final class MllpServer implements AutoCloseable {
 		}
 	}
 
+	/** Whether a TLS listener asks for a client certificate: not at all, if the client has one, or always. */
+	public enum ClientAuth { NONE, WANT, NEED }
+
+	/**
+	 * MLLP over TLS.
+	 *
+	 * @param context    keys and trusted certificates ({@link MllpTls#context})
+	 * @param clientAuth whether a client certificate is asked for
+	 * @param protocols  TLS protocols offered (e.g. TLSv1.3, TLSv1.2)
+	 */
+	public record Tls(SSLContext context, ClientAuth clientAuth, String[] protocols) {}
+
+	/**
+	 * Who is on the other end of a connection, as far as the transport knows.
+	 *
+	 * @param address     the peer's IP address
+	 * @param tls         whether the connection is over TLS
+	 * @param certificate the client certificate the peer presented and the trust store accepted; null without TLS
+	 *                    or when the client presented none ({@link ClientAuth#WANT})
+	 */
+	public record Peer(String address, boolean tls, X509Certificate certificate) {}
+
 	/** What the listener does with what it reads. Called on the connection's thread. */
 	public interface Handler {
 
-		/** The ACK (ER7) for a whole message. */
-		String answer(String message);
+		/** The ACK (ER7) for a whole message from this peer. */
+		String answer(String message, Peer peer);
 
 		/**
 		 * The answer to a frame that was not read whole, or null to close the connection without one.
@@ -85,7 +122,7 @@ public final class MllpServer implements AutoCloseable {
 		 * @param head the frame's first bytes, at most 64 KB (its MSH, if it has one)
 		 * @param why  which limit it went over
 		 */
-		String refuse(String head, MllpFrameReader.Overflow why);
+		String refuse(String head, MllpFrameReader.Overflow why, Peer peer);
 	}
 
 	private final ServerSocket serverSocket;
@@ -99,6 +136,8 @@ public final class MllpServer implements AutoCloseable {
 	private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 	private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 	private final AtomicInteger turnedAway = new AtomicInteger();
+	private final AtomicLong lastHandshakeWarning = new AtomicLong(System.nanoTime() - HANDSHAKE_WARN_EVERY_NANOS);
+	private final AtomicInteger failedHandshakes = new AtomicInteger();
 	private volatile boolean closed;
 
 	private MllpServer(ServerSocket serverSocket, String threadName, Limits limits, Handler handler) {
@@ -124,9 +163,19 @@ public final class MllpServer implements AutoCloseable {
 	 * @param threadName  prefix of the listener's thread names ({@code -accept}, {@code -1}, {@code -2}, ...)
 	 */
 	public static MllpServer start(String bindAddress, int port, String threadName, Limits limits, Handler handler) {
+		return start(bindAddress, port, threadName, limits, null, handler);
+	}
+
+	/**
+	 * Binds and starts listening, over TLS when {@code tls} is given.
+	 *
+	 * @param tls null: plain MLLP
+	 */
+	public static MllpServer start(String bindAddress, int port, String threadName, Limits limits, Tls tls,
+			Handler handler) {
 		ServerSocket socket = null;
 		try {
-			socket = new ServerSocket();
+			socket = tls == null ? new ServerSocket() : tlsServerSocket(tls);
 			socket.setReuseAddress(true);
 			socket.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 50);
 			MllpServer server = new MllpServer(socket, threadName, limits, handler);
@@ -139,6 +188,19 @@ public final class MllpServer implements AutoCloseable {
 			closeQuietly(socket);
 			throw e;
 		}
+	}
+
+	private static SSLServerSocket tlsServerSocket(Tls tls) throws IOException {
+		SSLServerSocket socket = (SSLServerSocket) tls.context().getServerSocketFactory().createServerSocket();
+		SSLParameters parameters = tls.context().getDefaultSSLParameters();
+		parameters.setProtocols(tls.protocols());
+		switch (tls.clientAuth()) {
+			case NEED -> parameters.setNeedClientAuth(true);
+			case WANT -> parameters.setWantClientAuth(true);
+			case NONE -> parameters.setNeedClientAuth(false);
+		}
+		socket.setSSLParameters(parameters);
+		return socket;
 	}
 
 	/** A matcher for one {@code allowedPeers} entry; refuses host names (no DNS at connection time). */
@@ -225,6 +287,10 @@ public final class MllpServer implements AutoCloseable {
 		try (socket) {
 			socket.setSoTimeout((int) Math.min(limits.idleTimeout().toMillis(), Integer.MAX_VALUE));
 			socket.setTcpNoDelay(true);
+			Peer from = handshake(socket, peer);
+			if (from == null) {
+				return;
+			}
 			MllpFrameReader reader = new MllpFrameReader(socket.getInputStream(), limits.maxMessageBytes(),
 					limits.maxSegments(), budget, limits.idleTimeout());
 			OutputStream out = new BufferedOutputStream(socket.getOutputStream());
@@ -232,14 +298,14 @@ public final class MllpServer implements AutoCloseable {
 				MllpFrameReader.Read read = reader.next();
 				if (read instanceof MllpFrameReader.Frame frame) {
 					try {
-						write(out, handler.answer(frame.message()));
+						write(out, handler.answer(frame.message(), from));
 					} finally {
 						frame.release();
 					}
 				} else if (read instanceof MllpFrameReader.Refused refused) {
 					log.warn("MLLP frame from {} refused: {} (limits: {} bytes, {} segments); connection closed", peer,
 							describe(refused.why()), limits.maxMessageBytes(), limits.maxSegments());
-					String answer = refused.complete() ? handler.refuse(refused.head(), refused.why()) : null;
+					String answer = refused.complete() ? handler.refuse(refused.head(), refused.why(), from) : null;
 					if (answer != null) {
 						write(out, answer);
 					}
@@ -258,6 +324,49 @@ public final class MllpServer implements AutoCloseable {
 		} finally {
 			open.remove(socket);
 			connections.release();
+		}
+	}
+
+	/**
+	 * The TLS handshake, before anything is read (plain: nothing to do). Null when it failed: logged (rate
+	 * limited, the reason only) and the connection is closed by the caller.
+	 */
+	private Peer handshake(Socket socket, String address) throws IOException {
+		if (!(socket instanceof SSLSocket ssl)) {
+			return new Peer(address, false, null);
+		}
+		try {
+			ssl.startHandshake();
+		} catch (SSLException e) {
+			handshakeFailed(address, MllpTls.handshakeFailure(e));
+			return null;
+		}
+		X509Certificate certificate = null;
+		try {
+			Certificate[] chain = ssl.getSession().getPeerCertificates();
+			if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
+				certificate = leaf;
+			}
+		} catch (SSLPeerUnverifiedException none) {
+			// client-auth want or none: a client without a certificate is served, named by MSH-3 only
+		}
+		return new Peer(address, true, certificate);
+	}
+
+	/**
+	 * One warning line per failed handshake, at most one per 10 s with the count of those in between: an
+	 * operator sees why a new sender cannot connect, and a scan of the port does not flood the log.
+	 */
+	private void handshakeFailed(String address, String reason) {
+		int count = failedHandshakes.incrementAndGet();
+		long now = System.nanoTime();
+		long last = lastHandshakeWarning.get();
+		if (now - last >= HANDSHAKE_WARN_EVERY_NANOS && lastHandshakeWarning.compareAndSet(last, now)) {
+			failedHandshakes.addAndGet(-count);
+			log.warn("MLLP over TLS on port {}: handshake with {} failed, connection closed: {}{}", port(), address, reason,
+					count > 1 ? " (" + (count - 1) + " more failed handshake(s) since the last such line)" : "");
+		} else {
+			log.debug("MLLP over TLS on port {}: handshake with {} failed: {}", port(), address, reason);
 		}
 	}
 

@@ -27,8 +27,8 @@ import org.springframework.stereotype.Component;
  * One inbound HL7 v2 message, whatever the transport (MLLP or HTTP), to its ACK:
  * <ol>
  *   <li>read the MSH on its own (an unreadable one is answered AR, or 400 over HTTP);</li>
- *   <li>the sender: the transport says who it is (MLLP: configured MSH-3; HTTP: the bearer token);
- *       unknown: AR;</li>
+ *   <li>the sender: the transport says who it is (MLLP: configured MSH-3, checked against the client
+ *       certificate when the sender is bound to one; HTTP: the bearer token); unknown or not matching: AR;</li>
  *   <li>version 2.5 or 2.5.1 (else AR 203), at most {@code bonemarrow.v2.limits} segments, repetitions and
  *       separators (else AR 207, before anything else is parsed), and a supported type (ORM^O01,
  *       OML^O21, ORU^R01; else AR 200/201);</li>
@@ -149,7 +149,13 @@ public class V2InboundProcessor {
 			return Optional.empty();
 		}
 		V2Header header = read.get();
-		String sender = senders.apply(header).map(CallerIdentity::clientId).orElse(header.sendingApplication());
+		String sender;
+		try {
+			sender = senders.apply(header).map(CallerIdentity::clientId).orElse(header.sendingApplication());
+		} catch (V2Rejection notThisSender) {
+			// e.g. MSH-3 bound to another client certificate: the frame is refused anyway, addressed from its MSH.
+			sender = header.sendingApplication();
+		}
 		return Optional.of(refused(header, sender, rejection));
 	}
 

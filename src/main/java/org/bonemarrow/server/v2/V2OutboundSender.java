@@ -10,8 +10,10 @@ import ca.uhn.hl7v2.app.Initiator;
 import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.util.Terser;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.bonemarrow.server.delivery.Delivery;
@@ -47,6 +49,12 @@ import org.springframework.stereotype.Component;
  * no connection, a timeout or an AE/AR is a failure the outbox retries with its backoff
  * ({@code bonemarrow.delivery}). The outbox keeps the order: a report's next version waits until this one
  * is acknowledged. Logs name the receiver, the report id and the control id, never the content.
+ *
+ * <p>A receiver with {@code tls.enabled} is sent to over MLLP inside TLS ({@link MllpTlsClient}, one connection
+ * per message), its certificate checked against its trust store and, unless turned off, its host name; this
+ * server presents the client certificate of {@code tls.key-store} when one is set. A handshake that fails
+ * (untrusted or expired certificate, another host's certificate) is a failed attempt like a refused connection:
+ * retried, never counted as delivered, its reason in {@code $delivery-status}.
  */
 @Component
 public class V2OutboundSender implements DeliveryChannel, DisposableBean {
@@ -57,6 +65,8 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 	private final DaoRegistry daos;
 	private final HapiContext hapi;
 	private final String serverAddress;
+	/** Per TLS receiver id, read at start-up: a wrong store or password stops start-up, not the first delivery. */
+	private final Map<String, MllpTlsClient> tlsClients;
 
 	/**
 	 * @param serverAddress this server's fixed base URL ({@code bonemarrow.fhir.server-address}): a presentedForm
@@ -68,6 +78,15 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 		this.daos = daos;
 		this.hapi = V2Hapi.networkContext("v2-out-mllp");
 		this.serverAddress = serverAddress == null ? "" : serverAddress.trim().replaceAll("/+$", "");
+		this.tlsClients = new java.util.HashMap<>();
+		for (V2Properties.Receiver r : properties.receivers()) {
+			if (r.tls().enabled()) {
+				String setting = "bonemarrow.v2.receivers[" + r.id() + "].tls";
+				javax.net.ssl.SSLContext context = MllpTls.context(r.tls().stores(), setting);
+				tlsClients.put(r.id(), new MllpTlsClient(context, MllpTls.protocols(r.tls().protocols(), context, setting),
+						r.tls().verifyHostname()));
+			}
+		}
 	}
 
 	@Override
@@ -77,14 +96,19 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 
 	@Override
 	public List<Receiver> receivers() {
-		return properties.receivers().stream().map(r -> new Receiver(r.id(), "mllp://" + r.host() + ":" + r.port())).toList();
+		return properties.receivers().stream().map(r -> new Receiver(r.id(),
+				(r.tls().enabled() ? "mllps://" : "mllp://") + r.host() + ":" + r.port())).toList();
 	}
 
-	/** Connecting (HAPI's client gives up on a connection after about 10 s) plus the longest ACK wait. */
+	/**
+	 * Connecting (HAPI's client gives up on a connection after about 10 s) plus the longest ACK wait; over TLS
+	 * the handshake may take as long again (its reads wait up to the same timeout).
+	 */
 	@Override
 	public java.time.Duration longestAttempt() {
-		long ack = properties.receivers().stream().mapToLong(V2Properties.Receiver::timeoutMillis).max().orElse(0);
-		return java.time.Duration.ofMillis(ack).plusSeconds(10);
+		long ack = properties.receivers().stream().mapToLong(r -> r.timeoutMillis() * (r.tls().enabled() ? 2 : 1))
+				.max().orElse(0);
+		return java.time.Duration.ofMillis(ack).plus(CONNECT_TIMEOUT);
 	}
 
 	@Override
@@ -113,6 +137,10 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 
 	/** One attempt: null when acknowledged (AA/CA), else what went wrong (no content). */
 	private String send(V2Properties.Receiver receiver, Message message) {
+		MllpTlsClient tls = tlsClients.get(receiver.id());
+		if (tls != null) {
+			return sendOverTls(tls, receiver, message);
+		}
 		Connection connection = null;
 		try {
 			connection = hapi.newClient(receiver.host(), receiver.port(), false);
@@ -132,9 +160,32 @@ public class V2OutboundSender implements DeliveryChannel, DisposableBean {
 		}
 	}
 
+	/** Over TLS: the ACK must answer this message (MSA-2 = its MSH-10), as HAPI's initiator checks for plain MLLP. */
+	static String sendOverTls(MllpTlsClient tls, V2Properties.Receiver receiver, Message message) {
+		try {
+			String controlId = new Terser(message).get("/MSH-10");
+			String answer = tls.send(receiver.host(), receiver.port(), message.encode(), CONNECT_TIMEOUT,
+					Duration.ofMillis(receiver.timeoutMillis()));
+			Terser ack = new Terser(message.getParser().parse(answer));
+			String code = ack.get("/MSA-1");
+			if (controlId != null && !controlId.equals(ack.get("/MSA-2"))) {
+				return "ACK for another message (MSA-2)";
+			}
+			return "AA".equals(code) || "CA".equals(code) ? null : "ACK " + code;
+		} catch (Exception e) {
+			return describe(e);
+		}
+	}
+
+	/** As long as HAPI's client waits for a plain connection. */
+	static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
 	/** What failed, from the cause HAPI wraps (no connection, no ACK in time), never a message text. */
 	static String describe(Throwable failure) {
 		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof javax.net.ssl.SSLException) {
+				return "TLS: " + MllpTls.handshakeFailure(t);
+			}
 			if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
 					|| t instanceof java.net.NoRouteToHostException) {
 				return "no connection (" + t.getClass().getSimpleName() + ")";

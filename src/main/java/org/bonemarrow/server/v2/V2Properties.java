@@ -96,7 +96,7 @@ public record V2Properties(
 	public record Http(@DefaultValue("true") boolean enabled) {}
 
 	/**
-	 * @param enabled        start the MLLP listener
+	 * @param enabled        start the plain MLLP listener on {@code port}
 	 * @param bindAddress    local address the listener binds to (127.0.0.1: this host only)
 	 * @param port           TCP port; 0 picks a free one (tests)
 	 * @param senders        MSH-3 (sending application, HD-1) to role name ({@code bonemarrow.security.roles.<role>});
@@ -111,6 +111,8 @@ public record V2Properties(
 	 * @param idleTimeout    a connection that sends nothing for this long is closed (1s..1h)
 	 * @param allowedPeers   IP addresses or CIDR ranges (e.g. 10.1.2.3, 10.1.0.0/16, ::1) that may connect;
 	 *                       a connection from elsewhere is closed before anything is read. Empty: any address
+	 * @param tls            MLLP over TLS on a port of its own, with the same senders and limits (each listener
+	 *                       has its own {@code maxConnections} and {@code maxTotalSize})
 	 */
 	public record Mllp(
 			@DefaultValue("false") boolean enabled,
@@ -121,7 +123,8 @@ public record V2Properties(
 			@DefaultValue("50") int maxConnections,
 			@DefaultValue("20MB") DataSize maxTotalSize,
 			@DefaultValue("60s") Duration idleTimeout,
-			@DefaultValue List<String> allowedPeers) {
+			@DefaultValue List<String> allowedPeers,
+			@DefaultValue Tls tls) {
 
 		public Mllp {
 			senders = senders == null ? Map.of() : Map.copyOf(senders);
@@ -148,12 +151,95 @@ public record V2Properties(
 			for (String peer : allowedPeers) {
 				MllpServer.peerMatcher(peer); // refuses host names and malformed addresses at startup
 			}
+			tls = tls == null ? new Tls(false, 2576, null, null, null, null, null, null, null, null,
+					MllpServer.ClientAuth.NEED, null, null) : tls;
+			if (enabled && tls.enabled() && port != 0 && port == tls.port()) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.port and bonemarrow.v2.mllp.tls.port must differ");
+			}
+			for (String sender : tls.certificateSenders().keySet()) {
+				if (!senders.containsKey(sender)) {
+					throw new IllegalArgumentException("bonemarrow.v2.mllp.tls.certificate-senders." + sender
+							+ ": not a configured sender (bonemarrow.v2.mllp.senders." + sender + ": <role>)");
+				}
+			}
+		}
+
+		/** Whether either listener is on. */
+		public boolean anyListener() {
+			return enabled || tls.enabled();
 		}
 
 		/** The listener's limits, as the transport wants them; segments are counted while a frame is read. */
 		public MllpServer.Limits limits(Limits message) {
 			return new MllpServer.Limits((int) maxMessageSize.toBytes(), message.maxSegments(), maxConnections,
 					maxTotalSize.toBytes(), idleTimeout, allowedPeers);
+		}
+	}
+
+	/**
+	 * The MLLP over TLS listener ({@code bonemarrow.v2.mllp.tls}).
+	 *
+	 * @param enabled            start it, on {@code port}
+	 * @param port               its TCP port (no port is registered for MLLP over TLS; 2576 by default); 0: free
+	 * @param keyStore           the listener's private key and certificate chain (PKCS12 or JKS file)
+	 * @param keyStoreType       PKCS12 | JKS
+	 * @param keyStorePassword   its password (e.g. {@code ${MLLP_TLS_KEY_STORE_PASSWORD}})
+	 * @param keyPassword        the key's password when it differs from the store's
+	 * @param keyAlias           the key to use when the store holds several
+	 * @param trustStore         the CA certificates client certificates must chain to (needed unless client-auth none)
+	 * @param trustStoreType     PKCS12 | JKS
+	 * @param trustStorePassword its password
+	 * @param clientAuth         none | want | need: whether clients must present a certificate (need: mutual TLS)
+	 * @param protocols          TLS protocols offered
+	 * @param certificateSenders MSH-3 (a configured sender) -> the client certificate it must come with: subject
+	 *                           DN or SHA-256 fingerprint ({@link MllpTls.CertificateBinding}); a message naming a
+	 *                           bound sender from another (or no) certificate, or naming an unbound sender from a
+	 *                           certificate bound to another, is refused with AR
+	 */
+	public record Tls(
+			@DefaultValue("false") boolean enabled,
+			@DefaultValue("2576") int port,
+			@DefaultValue("") String keyStore,
+			@DefaultValue("PKCS12") String keyStoreType,
+			@DefaultValue("") String keyStorePassword,
+			@DefaultValue("") String keyPassword,
+			@DefaultValue("") String keyAlias,
+			@DefaultValue("") String trustStore,
+			@DefaultValue("PKCS12") String trustStoreType,
+			@DefaultValue("") String trustStorePassword,
+			@DefaultValue("need") MllpServer.ClientAuth clientAuth,
+			@DefaultValue({"TLSv1.3", "TLSv1.2"}) List<String> protocols,
+			@DefaultValue Map<String, String> certificateSenders) {
+
+		public Tls {
+			clientAuth = clientAuth == null ? MllpServer.ClientAuth.NEED : clientAuth;
+			protocols = protocols == null || protocols.isEmpty() ? MllpTls.DEFAULT_PROTOCOLS : List.copyOf(protocols);
+			certificateSenders = certificateSenders == null ? Map.of() : Map.copyOf(certificateSenders);
+			if (port < 0 || port > 65535) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.tls.port must be 0..65535");
+			}
+			if (enabled && (keyStore == null || keyStore.isBlank())) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.tls.key-store is needed: the listener's key and certificate");
+			}
+			if (enabled && clientAuth != MllpServer.ClientAuth.NONE && (trustStore == null || trustStore.isBlank())) {
+				throw new IllegalArgumentException("bonemarrow.v2.mllp.tls.trust-store is needed with client-auth "
+						+ clientAuth.name().toLowerCase() + ": the CA certificates that client certificates must chain to");
+			}
+			for (Map.Entry<String, String> e : certificateSenders.entrySet()) {
+				MllpTls.CertificateBinding.parse(e.getValue(), "bonemarrow.v2.mllp.tls.certificate-senders." + e.getKey());
+			}
+		}
+
+		public MllpTls.Stores stores() {
+			return new MllpTls.Stores(keyStore, keyStoreType, keyStorePassword, keyPassword, keyAlias, trustStore,
+					trustStoreType, trustStorePassword);
+		}
+
+		/** Passwords masked. */
+		@Override
+		public String toString() {
+			return "Tls[enabled=" + enabled + ", port=" + port + ", " + stores() + ", clientAuth=" + clientAuth
+					+ ", protocols=" + protocols + ", certificateSenders=" + certificateSenders + "]";
 		}
 	}
 
@@ -194,6 +280,7 @@ public record V2Properties(
 	 * @param retries             no longer read: retries follow {@code bonemarrow.delivery} (start-up fails if set)
 	 * @param backoffMillis       no longer read, as retries
 	 * @param timeoutMillis       how long to wait for the receiver's ACK (1..600000)
+	 * @param tls                 MLLP over TLS to this receiver
 	 */
 	public record Receiver(
 			String id,
@@ -204,5 +291,59 @@ public record V2Properties(
 			@DefaultValue({"final", "corrected", "amended"}) List<String> statuses,
 			Integer retries,
 			Long backoffMillis,
-			@DefaultValue("10000") long timeoutMillis) {}
+			@DefaultValue("10000") long timeoutMillis,
+			@DefaultValue ReceiverTls tls) {
+
+		public Receiver {
+			tls = tls == null ? new ReceiverTls(false, null, null, null, true, null, null, null, null, null, null) : tls;
+		}
+	}
+
+	/**
+	 * MLLP over TLS to one receiver ({@code bonemarrow.v2.receivers[n].tls}).
+	 *
+	 * @param enabled            connect with TLS
+	 * @param trustStore         the CA (or the receiver's own) certificates its certificate must chain to; blank:
+	 *                           the JDK's default CAs
+	 * @param trustStoreType     PKCS12 | JKS
+	 * @param trustStorePassword its password
+	 * @param verifyHostname     the receiver's certificate must name {@code host} (DNS name or IP address in its
+	 *                           subject alternative names); off only for peers known by an IP address their
+	 *                           certificate does not carry
+	 * @param keyStore           this server's client certificate and key, for a receiver that wants one; blank: none
+	 * @param keyStoreType       PKCS12 | JKS
+	 * @param keyStorePassword   its password
+	 * @param keyPassword        the key's password when it differs from the store's
+	 * @param keyAlias           the key to use when the store holds several
+	 * @param protocols          TLS protocols offered
+	 */
+	public record ReceiverTls(
+			@DefaultValue("false") boolean enabled,
+			@DefaultValue("") String trustStore,
+			@DefaultValue("PKCS12") String trustStoreType,
+			@DefaultValue("") String trustStorePassword,
+			@DefaultValue("true") boolean verifyHostname,
+			@DefaultValue("") String keyStore,
+			@DefaultValue("PKCS12") String keyStoreType,
+			@DefaultValue("") String keyStorePassword,
+			@DefaultValue("") String keyPassword,
+			@DefaultValue("") String keyAlias,
+			@DefaultValue({"TLSv1.3", "TLSv1.2"}) List<String> protocols) {
+
+		public ReceiverTls {
+			protocols = protocols == null || protocols.isEmpty() ? MllpTls.DEFAULT_PROTOCOLS : List.copyOf(protocols);
+		}
+
+		public MllpTls.Stores stores() {
+			return new MllpTls.Stores(keyStore, keyStoreType, keyStorePassword, keyPassword, keyAlias, trustStore,
+					trustStoreType, trustStorePassword);
+		}
+
+		/** Passwords masked. */
+		@Override
+		public String toString() {
+			return "ReceiverTls[enabled=" + enabled + ", verifyHostname=" + verifyHostname + ", " + stores()
+					+ ", protocols=" + protocols + "]";
+		}
+	}
 }

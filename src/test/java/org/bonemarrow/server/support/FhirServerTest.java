@@ -17,7 +17,8 @@ import org.springframework.test.context.ContextConfiguration;
  * <p>HL7 v2: the MLLP listener is on, on a free port (the bound port is {@code V2MllpListener.port()}),
  * with one sender per role and the laboratory ACME-LIS, whose code map is loaded from
  * {@code docs/v2-code-maps/} (the README example); results go out to the test JVM's MLLP receiver, whose port the initializer
- * supplies, with short retry waits.
+ * supplies, with short retry waits. The initializer also turns on MLLP over TLS (mutual TLS, on a free port,
+ * {@code V2MllpListener.tlsPort()}) with certificates it makes, and a TLS receiver for appended reports.
  *
  * <p>SMART backend clients (private_key_jwt) {@code backend-rs} (lab) and {@code backend-ec} (integration),
  * with keys made at test time: {@link BackendClientKeys}.
@@ -48,6 +49,17 @@ import org.springframework.test.context.ContextConfiguration;
 			"bonemarrow.v2.receivers[0].port=${" + V2TestReceiverInitializer.PORT_PROPERTY + "}",
 			"bonemarrow.v2.receivers[0].receiving-application=TEST-LIS",
 			"bonemarrow.v2.receivers[0].timeout-millis=5000",
+			// Results over MLLP with mutual TLS (V2TlsTestSetup makes the stores); only appended reports, which
+			// no other test makes, so its deliveries are V2MllpTlsTest's alone.
+			"bonemarrow.v2.receivers[1].id=test-lis-tls",
+			"bonemarrow.v2.receivers[1].host=localhost",
+			"bonemarrow.v2.receivers[1].port=${bonemarrow.test.v2-tls-receiver-port}",
+			"bonemarrow.v2.receivers[1].statuses=appended",
+			"bonemarrow.v2.receivers[1].tls.enabled=true",
+			"bonemarrow.v2.receivers[1].tls.trust-store=${bonemarrow.test.v2-tls-receiver-trust-store}",
+			"bonemarrow.v2.receivers[1].tls.trust-store-password=${bonemarrow.test.pki-password}",
+			"bonemarrow.v2.receivers[1].tls.key-store=${bonemarrow.test.v2-tls-client-key-store}",
+			"bonemarrow.v2.receivers[1].tls.key-store-password=${bonemarrow.test.pki-password}",
 			// Short retry waits, so a test sees a retry within a second or two (the window stays 72 h).
 			"bonemarrow.delivery.first-retry=200ms",
 			"bonemarrow.delivery.max-interval=2s",

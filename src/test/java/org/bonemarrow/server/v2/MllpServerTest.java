@@ -45,13 +45,13 @@ class MllpServerTest {
 	private MllpServer start(String threadName, MllpServer.Limits limits) {
 		MllpServer server = MllpServer.start("127.0.0.1", 0, threadName, limits, new MllpServer.Handler() {
 			@Override
-			public String answer(String message) {
+			public String answer(String message, MllpServer.Peer peer) {
 				answered.add(message);
 				return "ACK|AA";
 			}
 
 			@Override
-			public String refuse(String head, MllpFrameReader.Overflow why) {
+			public String refuse(String head, MllpFrameReader.Overflow why, MllpServer.Peer peer) {
 				refusedHeads.add(head);
 				refusedWhy.add(why);
 				return "ACK|AR";
