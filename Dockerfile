@@ -28,7 +28,8 @@ VOLUME /data
 # C1 only: on 2 cores the C2 compiler slowed start-up and ingest (BENCHMARKS.md, "JVM options").
 ENV BONEMARROW_DATA_DIR=/data \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:TieredStopAtLevel=1"
-EXPOSE 8080
+# FHIR and OAuth on 8080; HL7 v2 over MLLP (2575) and MLLP over TLS (2576) when turned on.
+EXPOSE 8080 2575 2576
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=4 \
   CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1
 ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
