@@ -12,16 +12,16 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import org.springframework.stereotype.Component;
 
 /**
- * FHIR R4 http.html#concurrency: an update or delete whose If-Match names a version that is no longer
- * current fails with 412 Precondition Failed. HAPI's JPA DAO reports that case as a version conflict
- * (409, HAPI-0989 for update, HAPI-0961 for delete); this turns exactly those into 412 and leaves every
- * other 409 (referential conflicts, workflow refusals) alone.
+ * FHIR R4 http.html#concurrency: an update, patch or delete whose If-Match names a version that is no
+ * longer current fails with 412 Precondition Failed. HAPI's JPA DAO reports that case as a version conflict
+ * (409, HAPI-0989 for update, HAPI-0974 for patch, HAPI-0961 for delete); this turns exactly those into 412
+ * and leaves every other 409 (referential conflicts, workflow refusals) alone.
  */
 @Component
 @Interceptor
 public class IfMatchPreconditionInterceptor implements FhirServerCustomizer {
 
-	private static final String[] STALE_VERSION_CODES = {"HAPI-0989", "HAPI-0961"};
+	private static final String[] STALE_VERSION_CODES = {"HAPI-0989", "HAPI-0974", "HAPI-0961"};
 
 	@Override
 	public void customize(RestfulServer server) {

@@ -47,8 +47,10 @@ public final class RequestBodyInspector {
 	 */
 	public static final int MAX_INTEGER_DIGITS = 1000;
 
+	/** FHIR bodies, JSON Patch and XML Patch (RFC 6902, RFC 5261; the latter is inspected like any XML body). */
 	static final Set<String> FHIR_TYPES = Set.of("application/fhir+json", "application/json", "application/fhir+xml",
-			"application/xml", "text/xml", "application/json-patch+json", "application/x-www-form-urlencoded");
+			"application/xml", "text/xml", "application/json-patch+json", "application/xml-patch+xml",
+			"application/x-www-form-urlencoded");
 	static final Set<String> V2_TYPES = Set.of("x-application/hl7-v2+er7", "application/hl7-v2", "text/plain");
 
 	private static final Pattern DOCTYPE = Pattern.compile("<!(DOCTYPE|ENTITY)", Pattern.CASE_INSENSITIVE);

@@ -18,10 +18,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Subscription;
+import org.hl7.fhir.r4.model.ValueSet;
 
 /**
  * Translates SMART system scopes into HAPI authorization rules, one request at a time. HAPI's rule
@@ -29,8 +31,8 @@ import org.hl7.fhir.r4.model.Subscription;
  * <ul>
  *   <li>a search of a type needs {@code s}, a read/vread/history of it needs {@code r} (deny rules for
  *       this request's own type); resources shown alongside (_include, paging) need {@code r} or {@code s};</li>
- *   <li>{@code c} allows create, {@code u} allows update (HAPI's write); {@code u} without {@code c} gets an
- *       explicit create deny first, since HAPI's write also creates;</li>
+ *   <li>{@code c} allows create, {@code u} allows update (HAPI's write: PUT and PATCH); {@code u} without
+ *       {@code c} gets an explicit create deny first, since HAPI's write also creates;</li>
  *   <li>{@code d} allows delete, also conditional delete ({@code DELETE Subscription?status=off}): HAPI's
  *       rule for a conditional delete at the door matches whichever delete rule comes first, whatever its
  *       type, so a rule of our own decides it from the URL's type, and each resource the match finds is
@@ -126,6 +128,7 @@ public final class SmartScopeRules {
 			rules.allow("translate with one map").operation().named("translate")
 					.onInstancesOfType(org.hl7.fhir.r4.model.ConceptMap.class).andAllowAllResponses().andThen();
 		}
+		terminologyAndEverything(rules, scopes);
 		// Result deliveries (package delivery): their state is read with a read scope on Subscription, and
 		// replaying or re-sending one, which changes what the server owes a receiver, needs its update scope.
 		if (scopes.permits("Subscription", 'r')) {
@@ -164,6 +167,43 @@ public final class SmartScopeRules {
 		all.addAll(own);
 		all.addAll(built);
 		return all;
+	}
+
+	/*
+	 * Terminology operations (package terminology) answer from the stored ValueSets, CodeSystems and
+	 * ConceptMaps and store nothing, so each is a read of the type it is invoked on, at type and instance
+	 * level, GET or POST with a Parameters body alike: $expand and ValueSet/$validate-code need ValueSet r,
+	 * $lookup and CodeSystem/$validate-code need CodeSystem r (ConceptMap/$translate is above).
+	 * Patient/<id>/$everything is a read of the patient's record: it needs Patient r, and every resource it
+	 * returns is checked against the read rules above; fhir.PatientEverything leaves out, before that check,
+	 * what the caller may not read (AuditEvent above all) instead of the whole answer being refused.
+	 */
+	private static void terminologyAndEverything(IAuthRuleBuilder rules, SmartScopes scopes) {
+		if (scopes.permits("ValueSet", 'r')) {
+			rules.allow("expand").operation().named("expand").onType(ValueSet.class).andAllowAllResponses().andThen();
+			rules.allow("expand one value set").operation().named("expand").onInstancesOfType(ValueSet.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("validate code in a value set").operation().named("validate-code").onType(ValueSet.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("validate code in one value set").operation().named("validate-code")
+					.onInstancesOfType(ValueSet.class).andAllowAllResponses().andThen();
+		}
+		if (scopes.permits("CodeSystem", 'r')) {
+			rules.allow("lookup").operation().named("lookup").onType(CodeSystem.class).andAllowAllResponses().andThen();
+			rules.allow("validate code in a code system").operation().named("validate-code").onType(CodeSystem.class)
+					.andAllowAllResponses().andThen();
+			rules.allow("validate code in one code system").operation().named("validate-code")
+					.onInstancesOfType(CodeSystem.class).andAllowAllResponses().andThen();
+		}
+		if (scopes.permits("Patient", 'r')) {
+			rules.allow("everything of one patient").operation().named("everything").onInstancesOfType(Patient.class)
+					.andRequireExplicitResponseAuthorization().andThen();
+		}
+		// The type level ($everything of every patient, or of those named by _id) is a search of patients.
+		if (scopes.permits("Patient", 'r') && scopes.permits("Patient", 's')) {
+			rules.allow("everything of patients").operation().named("everything").onType(Patient.class)
+					.andRequireExplicitResponseAuthorization().andThen();
+		}
 	}
 
 	/** A page request before it runs; its owner is checked elsewhere, its resources on the way out. */
