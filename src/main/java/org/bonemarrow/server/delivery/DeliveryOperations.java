@@ -23,6 +23,7 @@ import org.bonemarrow.server.delivery.DeliveryOutbox.Row;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.IdType;
@@ -62,31 +63,51 @@ public class DeliveryOperations {
 	private final DeliveryAudit audit;
 	private final DaoRegistry daos;
 	private final Function<RequestDetails, String> callers;
+	private final TopicStatus topics;
+
+	/**
+	 * What $status adds for a topic-based Subscription (package subscriptions): its outbox channel, topic and
+	 * event count; empty for a criteria Subscription. May refuse the caller (another client's Subscription).
+	 */
+	@FunctionalInterface
+	public interface TopicStatus {
+		Optional<TopicFacts> of(Subscription subscription, RequestDetails request);
+
+		TopicStatus NONE = (s, r) -> Optional.empty();
+
+		record TopicFacts(String channel, String topic, long events) {}
+	}
 
 	/** @param callers the OAuth client of a request, for the audit trail (null when unknown) */
 	public DeliveryOperations(DeliveryOutbox outbox, List<DeliveryChannel> channels, DeliveryAudit audit, DaoRegistry daos,
-			Function<RequestDetails, String> callers) {
+			Function<RequestDetails, String> callers, TopicStatus topics) {
 		this.outbox = outbox;
 		this.channels = channels;
 		this.audit = audit;
 		this.daos = daos;
 		this.callers = callers;
+		this.topics = topics;
 	}
 
 	@Operation(name = "$status", idempotent = true, type = Subscription.class)
-	public Bundle subscriptionStatus(@IdParam IdType id) {
+	public Bundle subscriptionStatus(@IdParam IdType id, RequestDetails request) {
 		Subscription subscription = daos.getResourceDao(Subscription.class).read(id.toVersionless(),
 				new SystemRequestDetails());
 		String receiver = subscription.getIdElement().getIdPart();
-		ReceiverCounts counts = outbox.counts(DeliveryChannel.REST_HOOK, receiver);
+		Optional<TopicStatus.TopicFacts> topic = topics.of(subscription, request);
+		ReceiverCounts counts = outbox.counts(topic.map(TopicStatus.TopicFacts::channel).orElse(DeliveryChannel.REST_HOOK),
+				receiver);
 		Parameters status = new Parameters();
 		status.getMeta().addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4");
 		status.addParameter().setName("subscription").setValue(new Reference(SUBSCRIPTION_PREFIX + receiver));
+		topic.ifPresent(t -> status.addParameter().setName("topic").setValue(new CanonicalType(t.topic())));
 		if (subscription.hasStatus()) {
 			status.addParameter().setName("status").setValue(new CodeType(subscription.getStatus().toCode()));
 		}
 		status.addParameter().setName("type").setValue(new CodeType("query-status"));
-		status.addParameter().setName("events-since-subscription-start").setValue(new StringType(Long.toString(counts.total())));
+		// A topic Subscription counts its events (the handshake is not one); a criteria one its deliveries.
+		long events = topic.map(TopicStatus.TopicFacts::events).orElse(counts.total());
+		status.addParameter().setName("events-since-subscription-start").setValue(new StringType(Long.toString(events)));
 		if (counts.lastError() != null && (counts.pending() > 0 || counts.dead() > 0)) {
 			status.addParameter().setName("error").setValue(new CodeableConcept().setText(counts.lastError()));
 		}
@@ -217,7 +238,7 @@ public class DeliveryOperations {
 	}
 
 	static String receiverName(String channel, String id) {
-		return (DeliveryChannel.REST_HOOK.equals(channel) ? SUBSCRIPTION_PREFIX : V2_PREFIX) + id;
+		return (DeliveryChannel.HL7V2.equals(channel) ? V2_PREFIX : SUBSCRIPTION_PREFIX) + id;
 	}
 
 	private void addCounts(ParametersParameterComponent part, ReceiverCounts c, String endpoint) {
