@@ -20,10 +20,13 @@ import org.bonemarrow.server.subscriptions.TopicEventStore;
 import org.bonemarrow.server.subscriptions.TopicEventWriter;
 import org.bonemarrow.server.subscriptions.TopicHeartbeats;
 import org.bonemarrow.server.subscriptions.TopicOperations;
+import org.bonemarrow.server.subscriptions.TopicPublisher;
 import org.bonemarrow.server.subscriptions.TopicSubscriptionRules;
 import org.bonemarrow.server.subscriptions.Topics;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -63,6 +66,12 @@ public class TopicSubscriptionConfig {
 				(topic, resource) -> classifier.classify(resource).map(topic.profile()::equals).orElse(false));
 		jpaInterceptors.registerInterceptor(writer);
 		return writer;
+	}
+
+	/** The topics as readable resources, once the server (its validator, search parameters) is up. */
+	@Bean
+	ApplicationListener<ApplicationReadyEvent> topicsPublished(DaoRegistry daos) {
+		return ready -> new TopicPublisher(daos).publish();
 	}
 
 	@Bean

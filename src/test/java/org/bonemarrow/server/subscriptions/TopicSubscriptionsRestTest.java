@@ -204,6 +204,12 @@ class TopicSubscriptionsRestTest extends RestTestBase {
 			noProfile.getMeta().getProfile().clear();
 			assertRefused(noProfile, BackportIg.SUBSCRIPTION_PROFILE);
 
+			// Each topic is readable as the IG's R4 form of a SubscriptionTopic (a Basic), by any reader.
+			org.hl7.fhir.r4.model.Basic published = parse(fhirAs("ehr").get("/Basic/bme-report-status"),
+					org.hl7.fhir.r4.model.Basic.class);
+			assertThat(published.getExtensionByUrl(
+					"http://hl7.org/fhir/5.0/StructureDefinition/extension-SubscriptionTopic.url").getValue().primitiveValue())
+					.isEqualTo(Topics.REPORT_URL);
 			// The topics a client may name are listed where it looks first.
 			org.hl7.fhir.r4.model.CapabilityStatement cs = parse(fhir().get("/metadata"),
 					org.hl7.fhir.r4.model.CapabilityStatement.class);
