@@ -131,7 +131,7 @@ public class DeliveryOperations {
 		}
 		Parameters out = new Parameters();
 		if (receiver != null) {
-			String[] channelAndId = parseReceiver(receiver.getValue());
+			String[] channelAndId = channelOf(parseReceiver(receiver.getValue()));
 			String name = receiverName(channelAndId[0], channelAndId[1]);
 			ReceiverCounts one = outbox.counts(channelAndId[0], channelAndId[1]);
 			if (one.total() == 0 && !counts.containsKey(name)) {
@@ -166,7 +166,7 @@ public class DeliveryOperations {
 			}
 			replayed.add(row.delivery());
 		} else {
-			String[] channelAndId = parseReceiver(receiver.getValue());
+			String[] channelAndId = channelOf(parseReceiver(receiver.getValue()));
 			ReceiverCounts owed = outbox.counts(channelAndId[0], channelAndId[1]);
 			if (owed.total() == 0 && !isKnown(channelAndId)) {
 				// A mistyped receiver is an error, not "nothing replayed".
@@ -224,6 +224,19 @@ public class DeliveryOperations {
 	private boolean isKnown(String[] channelAndId) {
 		return channels.stream().filter(c -> c.name().equals(channelAndId[0]))
 				.anyMatch(c -> c.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1])));
+	}
+
+	/**
+	 * A {@code Subscription/<id>} is a rest-hook receiver unless another channel (topic-based Subscriptions)
+	 * lists it: their deliveries are kept under that channel's name.
+	 */
+	private String[] channelOf(String[] channelAndId) {
+		if (!DeliveryChannel.REST_HOOK.equals(channelAndId[0])) {
+			return channelAndId;
+		}
+		return channels.stream().filter(c -> !c.name().equals(DeliveryChannel.REST_HOOK) && !c.name().equals(DeliveryChannel.HL7V2))
+				.filter(c -> c.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1]))).findFirst()
+				.map(c -> new String[] {c.name(), channelAndId[1]}).orElse(channelAndId);
 	}
 
 	/** {@code Subscription/<id>} or {@code hl7v2/<id>} as {channel, id}; 400 otherwise. */

@@ -174,22 +174,33 @@ public class TopicChannel implements DeliveryChannel {
 		}
 	}
 
-	/** The server's own status change (TopicSubscriptionRules lets only these through). */
+	/**
+	 * The server's own status change (TopicSubscriptionRules lets only these through). Tried a few times: a
+	 * client may have written the Subscription meanwhile (version conflict), and a handshake acknowledged but
+	 * not recorded as active would leave it requested, owed no events.
+	 */
 	private void setStatus(String subscriptionId, SubscriptionStatus status, String error) {
-		try {
-			SystemRequestDetails lifecycle = new SystemRequestDetails();
-			lifecycle.getUserData().put(TopicSubscriptionRules.LIFECYCLE, Boolean.TRUE);
-			Subscription current = daos.getResourceDao(Subscription.class).read(new IdType("Subscription", subscriptionId),
-					lifecycle);
-			if (current.getStatus() == SubscriptionStatus.OFF) {
+		RuntimeException last = null;
+		for (int attempt = 0; attempt < 3; attempt++) {
+			try {
+				SystemRequestDetails lifecycle = new SystemRequestDetails();
+				lifecycle.getUserData().put(TopicSubscriptionRules.LIFECYCLE, Boolean.TRUE);
+				Subscription current = daos.getResourceDao(Subscription.class)
+						.read(new IdType("Subscription", subscriptionId), lifecycle);
+				if (current.getStatus() == SubscriptionStatus.OFF) {
+					return;
+				}
+				current.setStatus(status);
+				current.setError(error);
+				daos.getResourceDao(Subscription.class).update(current, lifecycle);
 				return;
+			} catch (ResourceNotFoundException | ResourceGoneException e) {
+				return;
+			} catch (RuntimeException e) {
+				last = e;
 			}
-			current.setStatus(status);
-			current.setError(error);
-			daos.getResourceDao(Subscription.class).update(current, lifecycle);
-		} catch (RuntimeException e) {
-			// A client changed it meanwhile, or the database is away: the next attempt sets it again.
-			log.info("Subscription/{} not set {} now ({})", subscriptionId, status.toCode(), e.getClass().getSimpleName());
 		}
+		log.warn("Subscription/{} not set {} ({}); a later delivery sets it, or the client asks for a new handshake (status requested)", subscriptionId, status.toCode(),
+				last.getClass().getSimpleName());
 	}
 }

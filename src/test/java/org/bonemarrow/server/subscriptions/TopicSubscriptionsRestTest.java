@@ -140,6 +140,12 @@ class TopicSubscriptionsRestTest extends RestTestBase {
 			assertThat(receiver.notifications().stream().skip(1).map(b -> part(status(b).getParameter("notification-event"),
 					"event-number")).toList()).containsExactly("1", "2");
 			await("active again").atMost(WAIT).until(() -> statusOf(subscription) == Subscription.SubscriptionStatus.ACTIVE);
+			// The outbox's view of the same receiver: its channel, everything delivered, the failures counted.
+			Parameters.ParametersParameterComponent owed = parse(fhirAs("integration")
+					.get("/$delivery-status?receiver=" + subscription), Parameters.class).getParameterFirstRep();
+			assertThat(part(owed, "channel")).isEqualTo("topic");
+			assertThat(part(owed, "delivered")).isEqualTo("3");
+			assertThat(part(owed, "pending")).isEqualTo("0");
 			// id-only: the focus is named, its content is not sent.
 			assertThat(receiver.notifications().get(1).getEntry().get(1).hasResource()).isFalse();
 			assertThat(receiver.notifications().get(1).getEntry().get(1).getFullUrl()).endsWith(report);
