@@ -26,6 +26,8 @@ import org.bonemarrow.server.delivery.SubscriptionOutboxWriter;
 import org.bonemarrow.server.delivery.SubscriptionRegistryFreshness;
 import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.security.CallerIdentity;
+import org.bonemarrow.server.subscriptions.TopicChannel;
+import org.bonemarrow.server.subscriptions.TopicOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -134,11 +136,15 @@ public class DeliveryConfig {
 
 	@Bean
 	FhirServerCustomizer deliveryOperations(DeliveryOutbox outbox, List<DeliveryChannel> channels, DeliveryAudit audit,
-			DaoRegistry daos) {
+			DaoRegistry daos, ObjectProvider<TopicOperations> topics) {
+		DeliveryOperations.TopicStatus topicStatus = (subscription, request) -> topics.getIfAvailable() == null
+				? java.util.Optional.empty()
+				: topics.getObject().topicStatus(subscription, request).map(state -> new DeliveryOperations.TopicStatus.TopicFacts(
+						TopicChannel.NAME, state.topic(), state.events()));
 		DeliveryOperations operations = new DeliveryOperations(outbox, channels, audit, daos,
 				request -> request instanceof ServletRequestDetails servlet
 						? CallerIdentity.of(servlet.getServletRequest()).map(CallerIdentity::clientId).orElse(null)
-						: null);
+						: null, topicStatus);
 		return server -> server.registerProvider(operations);
 	}
 }

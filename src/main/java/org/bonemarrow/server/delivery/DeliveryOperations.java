@@ -23,6 +23,7 @@ import org.bonemarrow.server.delivery.DeliveryOutbox.Row;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.IdType;
@@ -62,31 +63,51 @@ public class DeliveryOperations {
 	private final DeliveryAudit audit;
 	private final DaoRegistry daos;
 	private final Function<RequestDetails, String> callers;
+	private final TopicStatus topics;
+
+	/**
+	 * What $status adds for a topic-based Subscription (package subscriptions): its outbox channel, topic and
+	 * event count; empty for a criteria Subscription. May refuse the caller (another client's Subscription).
+	 */
+	@FunctionalInterface
+	public interface TopicStatus {
+		Optional<TopicFacts> of(Subscription subscription, RequestDetails request);
+
+		TopicStatus NONE = (s, r) -> Optional.empty();
+
+		record TopicFacts(String channel, String topic, long events) {}
+	}
 
 	/** @param callers the OAuth client of a request, for the audit trail (null when unknown) */
 	public DeliveryOperations(DeliveryOutbox outbox, List<DeliveryChannel> channels, DeliveryAudit audit, DaoRegistry daos,
-			Function<RequestDetails, String> callers) {
+			Function<RequestDetails, String> callers, TopicStatus topics) {
 		this.outbox = outbox;
 		this.channels = channels;
 		this.audit = audit;
 		this.daos = daos;
 		this.callers = callers;
+		this.topics = topics;
 	}
 
 	@Operation(name = "$status", idempotent = true, type = Subscription.class)
-	public Bundle subscriptionStatus(@IdParam IdType id) {
+	public Bundle subscriptionStatus(@IdParam IdType id, RequestDetails request) {
 		Subscription subscription = daos.getResourceDao(Subscription.class).read(id.toVersionless(),
 				new SystemRequestDetails());
 		String receiver = subscription.getIdElement().getIdPart();
-		ReceiverCounts counts = outbox.counts(DeliveryChannel.REST_HOOK, receiver);
+		Optional<TopicStatus.TopicFacts> topic = topics.of(subscription, request);
+		ReceiverCounts counts = outbox.counts(topic.map(TopicStatus.TopicFacts::channel).orElse(DeliveryChannel.REST_HOOK),
+				receiver);
 		Parameters status = new Parameters();
 		status.getMeta().addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4");
 		status.addParameter().setName("subscription").setValue(new Reference(SUBSCRIPTION_PREFIX + receiver));
+		topic.ifPresent(t -> status.addParameter().setName("topic").setValue(new CanonicalType(t.topic())));
 		if (subscription.hasStatus()) {
 			status.addParameter().setName("status").setValue(new CodeType(subscription.getStatus().toCode()));
 		}
 		status.addParameter().setName("type").setValue(new CodeType("query-status"));
-		status.addParameter().setName("events-since-subscription-start").setValue(new StringType(Long.toString(counts.total())));
+		// A topic Subscription counts its events (the handshake is not one); a criteria one its deliveries.
+		long events = topic.map(TopicStatus.TopicFacts::events).orElse(counts.total());
+		status.addParameter().setName("events-since-subscription-start").setValue(new StringType(Long.toString(events)));
 		if (counts.lastError() != null && (counts.pending() > 0 || counts.dead() > 0)) {
 			status.addParameter().setName("error").setValue(new CodeableConcept().setText(counts.lastError()));
 		}
@@ -110,7 +131,7 @@ public class DeliveryOperations {
 		}
 		Parameters out = new Parameters();
 		if (receiver != null) {
-			String[] channelAndId = parseReceiver(receiver.getValue());
+			String[] channelAndId = channelOf(parseReceiver(receiver.getValue()));
 			String name = receiverName(channelAndId[0], channelAndId[1]);
 			ReceiverCounts one = outbox.counts(channelAndId[0], channelAndId[1]);
 			if (one.total() == 0 && !counts.containsKey(name)) {
@@ -145,7 +166,7 @@ public class DeliveryOperations {
 			}
 			replayed.add(row.delivery());
 		} else {
-			String[] channelAndId = parseReceiver(receiver.getValue());
+			String[] channelAndId = channelOf(parseReceiver(receiver.getValue()));
 			ReceiverCounts owed = outbox.counts(channelAndId[0], channelAndId[1]);
 			if (owed.total() == 0 && !isKnown(channelAndId)) {
 				// A mistyped receiver is an error, not "nothing replayed".
@@ -205,6 +226,19 @@ public class DeliveryOperations {
 				.anyMatch(c -> c.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1])));
 	}
 
+	/**
+	 * A {@code Subscription/<id>} is a rest-hook receiver unless another channel (topic-based Subscriptions)
+	 * lists it: their deliveries are kept under that channel's name.
+	 */
+	private String[] channelOf(String[] channelAndId) {
+		if (!DeliveryChannel.REST_HOOK.equals(channelAndId[0])) {
+			return channelAndId;
+		}
+		return channels.stream().filter(c -> !c.name().equals(DeliveryChannel.REST_HOOK) && !c.name().equals(DeliveryChannel.HL7V2))
+				.filter(c -> c.receivers().stream().anyMatch(r -> r.id().equals(channelAndId[1]))).findFirst()
+				.map(c -> new String[] {c.name(), channelAndId[1]}).orElse(channelAndId);
+	}
+
 	/** {@code Subscription/<id>} or {@code hl7v2/<id>} as {channel, id}; 400 otherwise. */
 	static String[] parseReceiver(String value) {
 		if (value != null && value.startsWith(SUBSCRIPTION_PREFIX) && value.length() > SUBSCRIPTION_PREFIX.length()) {
@@ -217,7 +251,7 @@ public class DeliveryOperations {
 	}
 
 	static String receiverName(String channel, String id) {
-		return (DeliveryChannel.REST_HOOK.equals(channel) ? SUBSCRIPTION_PREFIX : V2_PREFIX) + id;
+		return (DeliveryChannel.HL7V2.equals(channel) ? V2_PREFIX : SUBSCRIPTION_PREFIX) + id;
 	}
 
 	private void addCounts(ParametersParameterComponent part, ReceiverCounts c, String endpoint) {

@@ -78,9 +78,18 @@ public class RestHookChannel implements DeliveryChannel {
 		for (IBaseResource r : daos.getResourceDao("Subscription").search(restHooks, new SystemRequestDetails())
 				.getAllResources()) {
 			Subscription s = (Subscription) r;
+			if (isTopicSubscription(s)) {
+				continue; // delivered by their own channel (package subscriptions), listed there
+			}
 			receivers.add(new Receiver(s.getIdElement().getIdPart(), s.getChannel().getEndpoint()));
 		}
 		return receivers;
+	}
+
+	/** Claims the R4 Subscriptions Backport IG's topic Subscription profile (HAPI tells them apart the same way). */
+	private static boolean isTopicSubscription(Subscription s) {
+		return s.getMeta().getProfile().stream().anyMatch(p -> String.valueOf(p.getValue())
+				.startsWith("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription"));
 	}
 
 	/** HAPI's REST client: connect, connection-pool and socket timeouts (10 s each by default). */

@@ -136,6 +136,13 @@ public final class SmartScopeRules {
 					.andAllowAllResponses().andThen();
 			rules.allow("delivery status").operation().named("delivery-status").onServer().andAllowAllResponses().andThen();
 		}
+		// Topic-based Subscriptions (package subscriptions): $events is a read of the caller's own Subscription;
+		// which client owns it, and whether it may read the resources the answer names, is checked by the
+		// operation itself (TopicOperations), as the answer is built from stored events, not searched.
+		if (scopes.permits("Subscription", 'r')) {
+			rules.allow("topic subscription events").operation().named("events").onInstancesOfType(Subscription.class)
+					.andAllowAllResponses().andThen();
+		}
 		if (scopes.permits("Subscription", 'u')) {
 			rules.allow("replay dead letters").operation().named("replay").onServer().andAllowAllResponses().andThen();
 			rules.allow("resend a resource").operation().named("resend").onAnyInstance().andAllowAllResponses().andThen();
