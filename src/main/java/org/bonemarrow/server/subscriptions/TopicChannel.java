@@ -16,7 +16,6 @@ import org.bonemarrow.server.delivery.DeliveryChannel;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionStatus;
 import org.slf4j.Logger;
@@ -106,7 +105,7 @@ public class TopicChannel implements DeliveryChannel {
 			}
 			notification = TopicNotifications.build(topic.id(), topic.topic().url(), statusWhenSent(subscription),
 					TopicNotifications.EVENT_NOTIFICATION, Math.max(eventsSoFar, number), List.of(event.get()), topic.content(),
-					this::focus, serverBase, null);
+					StoredFocus.reader(daos), serverBase, null);
 		}
 		String failure = send(topic, delivery.messageId(), notification);
 		if (failure == null) {
@@ -150,15 +149,6 @@ public class TopicChannel implements DeliveryChannel {
 		return subscription.getStatus() == SubscriptionStatus.REQUESTED ? "requested" : "active";
 	}
 
-	/** The focus at the version of the event (what was stored then), or null when no longer stored. */
-	private Resource focus(String version) {
-		IdType id = new IdType(version);
-		try {
-			return (Resource) daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			return null;
-		}
-	}
 
 	/** Null when the endpoint answered 2xx, else what went wrong (status code or exception type, never content). */
 	private String send(TopicSubscription topic, String deliveryId, Bundle notification) {

@@ -15,7 +15,6 @@ import java.util.Optional;
 import org.bonemarrow.server.security.CallerIdentity;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Subscription;
 
@@ -70,7 +69,7 @@ public class TopicOperations {
 		long to = number(until, state.events(), "eventsUntilNumber");
 		List<TopicEventStore.Event> events = store.events(topic.id(), Math.max(1, from), to, MAX_EVENTS);
 		return TopicNotifications.build(topic.id(), topic.topic().url(), subscription.getStatus().toCode(),
-				TopicNotifications.QUERY_EVENT, state.events(), events, wanted, this::focus, serverBase,
+				TopicNotifications.QUERY_EVENT, state.events(), events, wanted, StoredFocus.reader(daos), serverBase,
 				subscription.getError());
 	}
 
@@ -102,14 +101,6 @@ public class TopicOperations {
 		}
 	}
 
-	private Resource focus(String version) {
-		IdType id = new IdType(version);
-		try {
-			return (Resource) daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			return null;
-		}
-	}
 
 	private static long number(StringType value, long otherwise, String name) {
 		if (value == null || value.isEmpty()) {
