@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -49,10 +50,12 @@ import org.springframework.stereotype.Component;
 public class CapabilityStatementScopes implements FhirServerCustomizer {
 
 	private final List<SmartScopes> roles;
+	private final boolean multipleDelete;
 	private final Map<String, Boolean> verdicts = new ConcurrentHashMap<>();
 
-	public CapabilityStatementScopes(ClientRoles roles) {
+	public CapabilityStatementScopes(ClientRoles roles, JpaStorageSettings storage) {
 		this.roles = roles.all().values().stream().map(SmartScopes::parse).toList();
+		this.multipleDelete = storage.isAllowMultipleDelete();
 	}
 
 	@Override
@@ -92,6 +95,9 @@ public class CapabilityStatementScopes implements FhirServerCustomizer {
 		resource.setConditionalUpdate(resource.getConditionalUpdate() && probe.allowsType(type, TypeRestfulInteraction.UPDATE));
 		if (resource.hasConditionalDelete() && !probe.allowsType(type, TypeRestfulInteraction.DELETE)) {
 			resource.setConditionalDelete(ConditionalDeleteStatus.NOTSUPPORTED);
+		} else if (resource.getConditionalDelete() == ConditionalDeleteStatus.MULTIPLE && !multipleDelete) {
+			// HAPI says multiple whatever the storage setting; with it off a match of several is refused (412).
+			resource.setConditionalDelete(ConditionalDeleteStatus.SINGLE);
 		}
 		resource.getOperation().removeIf(o -> !probe.allowsOperation(type, o.getName()));
 		return !resource.getInteraction().isEmpty() || !resource.getOperation().isEmpty();

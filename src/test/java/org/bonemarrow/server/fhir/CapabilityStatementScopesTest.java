@@ -3,6 +3,7 @@ package org.bonemarrow.server.fhir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.io.IOException;
@@ -82,7 +83,7 @@ class CapabilityStatementScopesTest {
 		for (String type : List.of("Patient", "Subscription", "AuditEvent", "ServiceRequest")) {
 			CapabilityStatementRestResourceComponent r = rest.addResource().setType(type);
 			ALL.forEach(code -> r.addInteraction().setCode(code));
-			r.setConditionalCreate(true).setConditionalUpdate(true).setConditionalDelete(ConditionalDeleteStatus.SINGLE);
+			r.setConditionalCreate(true).setConditionalUpdate(true).setConditionalDelete(ConditionalDeleteStatus.MULTIPLE);
 			r.addSearchParam().setName("_id");
 			r.addOperation().setName("meta-add");
 			r.addOperation().setName("expunge");
@@ -103,7 +104,9 @@ class CapabilityStatementScopesTest {
 	private static CapabilityStatement filtered(CapabilityStatement cs) {
 		ServletRequestDetails request = new ServletRequestDetails();
 		request.setServer(new RestfulServer(CTX));
-		new CapabilityStatementScopes(productionRoles()).keepOnlyWhatSomeRoleMayUse(cs, request);
+		JpaStorageSettings storage = new JpaStorageSettings();
+		storage.setAllowMultipleDelete(false); // as HapiJpaServerConfig sets it
+		new CapabilityStatementScopes(productionRoles(), storage).keepOnlyWhatSomeRoleMayUse(cs, request);
 		return cs;
 	}
 

@@ -72,6 +72,9 @@ class CapabilityStatementTruthTest extends RestTestBase {
 		assertThat(resource(cs, "ServiceRequest").getInteraction()).extracting(i -> i.getCode().toCode())
 				.contains("read", "search-type", "create", "update");
 		fhirAs("integration").get("/ServiceRequest?_count=1").then().statusCode(200);
+		// Conditional delete of several matches is off (HapiJpaServerConfig): HAPI's "multiple" would be untrue.
+		assertThat(resource(cs, "Subscription").getConditionalDelete())
+				.isEqualTo(CapabilityStatement.ConditionalDeleteStatus.SINGLE);
 	}
 
 	private static CapabilityStatementRestResourceComponent resource(CapabilityStatement cs, String type) {
