@@ -1,6 +1,7 @@
 package org.bonemarrow.server.config;
 
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import org.bonemarrow.server.adapter.NotificationProperties;
 import org.bonemarrow.server.fhir.DeliveryFailureLog;
 import org.bonemarrow.server.fhir.FhirServerCustomizer;
 import org.bonemarrow.server.fhir.SubscriptionChannelPolicy;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
-import org.bonemarrow.server.config.NotificationProperties;
+import org.bonemarrow.server.adapter.NotificationProperties;
 import org.bonemarrow.server.v2.V2Properties;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;

@@ -1,4 +1,4 @@
-package org.bonemarrow.server.config;
+package org.bonemarrow.server.adapter;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
