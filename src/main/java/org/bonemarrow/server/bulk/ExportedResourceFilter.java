@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import java.util.stream.Collectors;
 import org.bonemarrow.server.fhir.ContainedResourceFilter;
+import org.bonemarrow.server.fhir.SubscriptionChannelPolicy;
 import org.bonemarrow.server.security.SmartScopes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.StringType;
@@ -34,10 +35,9 @@ public class ExportedResourceFilter {
 			ContainedResourceFilter.strip(resource, exported);
 		}
 		if (resource instanceof Subscription subscription) {
+			// The same masking a read shows (one rule for what a masked header looks like).
 			for (StringType header : subscription.getChannel().getHeader()) {
-				String value = header.getValue() == null ? "" : header.getValue();
-				int colon = value.indexOf(':');
-				header.setValue((colon < 0 ? value : value.substring(0, colon)) + ": ***");
+				header.setValue(SubscriptionChannelPolicy.mask(header.getValue()));
 			}
 		}
 		return true;

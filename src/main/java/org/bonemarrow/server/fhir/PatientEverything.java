@@ -107,8 +107,12 @@ public class PatientEverything implements FhirServerCustomizer {
 	 */
 	@Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
 	public void atTheDoor(RequestDetails request) {
+		boolean everything = isEverything(request);
+		if (!everything && request.getRestOperationType() != RestOperationTypeEnum.GET_PAGE) {
+			return; // every other request passes here too: nothing to work out for it
+		}
 		Optional<SmartScopes> partialReader = caller(request).map(CallerIdentity::scopes).filter(s -> !readsEverything(s));
-		if (isEverything(request)) {
+		if (everything) {
 			OperationParameters given = OperationParameters.of(request, ctx);
 			Map<String, String[]> params = new HashMap<>(request.getParameters());
 			List<String> changed = since(params, given);
@@ -116,7 +120,7 @@ public class PatientEverything implements FhirServerCustomizer {
 			request.getUserData().put(AS_SENT, new HashMap<>(request.getParameters()));
 			request.setParameters(params);
 			remember(request, partialReader.orElse(null), range(changed));
-		} else if (request.getRestOperationType() == RestOperationTypeEnum.GET_PAGE) {
+		} else {
 			everythingSearch(request).ifPresent(search -> remember(request, partialReader.orElse(null),
 					search.getSearchParameterMap().map(SearchParameterMap::getLastUpdated).orElse(null)));
 		}

@@ -55,6 +55,9 @@ public final class SmartScopeRules {
 			RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE,
 			RestOperationTypeEnum.HISTORY_TYPE);
 
+	private static final Set<RestOperationTypeEnum> OPERATIONS = EnumSet.of(RestOperationTypeEnum.EXTENDED_OPERATION_SERVER,
+			RestOperationTypeEnum.EXTENDED_OPERATION_TYPE, RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE);
+
 	private SmartScopeRules() {}
 
 	/**
@@ -152,7 +155,8 @@ public final class SmartScopeRules {
 		// below can match it) allows only types it may read, AuditEvent only with its own scope. bulk.BulkExportGate
 		// has already narrowed the types or refused them by name; bulk.ExportOwnership keeps the status and
 		// the files to the client that started it.
-		Set<String> exportable = readableTypes(scopes);
+		// Only an operation request can be an export: other requests skip listing every readable type.
+		Set<String> exportable = OPERATIONS.contains(operation) ? readableTypes(scopes) : Set.of();
 		if (!exportable.isEmpty()) {
 			rules.allow("bulk export of readable types").bulkExport().any().withResourceTypes(exportable).andThen();
 			rules.allow("bulk export kick-off").operation().named("export").onServer().andAllowAllResponses().andThen();
