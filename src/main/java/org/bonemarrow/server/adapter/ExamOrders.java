@@ -23,6 +23,11 @@ public final class ExamOrders {
 		return order.getIntent() == ServiceRequest.ServiceRequestIntent.ORDER && hasExamCode(order);
 	}
 
+	/** The exam codes as {@code system|code}, for searches that pick exam orders out in the database. */
+	public static Set<String> examCodes() {
+		return EXAM_CODES;
+	}
+
 	static boolean hasExamCode(ServiceRequest order) {
 		for (Coding c : order.getCode().getCoding()) {
 			if (EXAM_CODES.contains(c.getSystem() + "|" + c.getCode())) {
