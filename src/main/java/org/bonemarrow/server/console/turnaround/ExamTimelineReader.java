@@ -96,8 +96,15 @@ public final class ExamTimelineReader {
 		map.setSort(new SortSpec("authored", SortOrderEnum.DESC).setChain(new SortSpec("_id", SortOrderEnum.DESC)));
 		map.setOffset(offset);
 		map.setCount(count);
+		// Without a database-backed paging provider (a system request has none) the DAO takes the offset and
+		// count from the request's parameters and overwrites the map's: so they go there too.
+		SystemRequestDetails request = system();
+		Map<String, String[]> parameters = new HashMap<>();
+		parameters.put("_offset", new String[] {Integer.toString(offset)});
+		parameters.put("_count", new String[] {Integer.toString(count)});
+		request.setParameters(parameters);
 		List<ServiceRequest> orders = new ArrayList<>();
-		for (IBaseResource r : daos.getResourceDao(ServiceRequest.class).search(map, system()).getResources(0, count)) {
+		for (IBaseResource r : daos.getResourceDao(ServiceRequest.class).search(map, request).getResources(0, count)) {
 			if (r instanceof ServiceRequest order && ExamOrders.isExamOrder(order)) {
 				orders.add(order);
 			}
