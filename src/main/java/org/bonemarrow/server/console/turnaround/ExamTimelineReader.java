@@ -63,15 +63,15 @@ public final class ExamTimelineReader {
 	}
 
 	/**
-	 * Which orders: all exam orders, or only those whose status says they are still open, optionally only
-	 * those ordered at or after {@code orderedSince}.
+	 * Which orders: all exam orders, or only those whose status says they are still open; optionally only
+	 * those ordered at or after {@code orderedSince} and before {@code orderedBefore}.
 	 */
-	public record OrderQuery(boolean openStatusOnly, Instant orderedSince) {
-		public static final OrderQuery ALL = new OrderQuery(false, null);
-		public static final OrderQuery OPEN = new OrderQuery(true, null);
+	public record OrderQuery(boolean openStatusOnly, Instant orderedSince, Instant orderedBefore) {
+		public static final OrderQuery ALL = new OrderQuery(false, null, null);
+		public static final OrderQuery OPEN = new OrderQuery(true, null, null);
 
-		public static OrderQuery since(Instant since) {
-			return new OrderQuery(false, since);
+		public static OrderQuery between(Instant since, Instant before) {
+			return new OrderQuery(false, since, before);
 		}
 	}
 
@@ -92,6 +92,9 @@ public final class ExamTimelineReader {
 		}
 		if (query.orderedSince() != null) {
 			map.add("authored", new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(query.orderedSince())));
+		}
+		if (query.orderedBefore() != null) {
+			map.add("authored", new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(query.orderedBefore())));
 		}
 		map.setSort(new SortSpec("authored", SortOrderEnum.DESC).setChain(new SortSpec("_id", SortOrderEnum.DESC)));
 		map.setOffset(offset);

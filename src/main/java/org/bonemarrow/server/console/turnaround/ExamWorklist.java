@@ -1,7 +1,6 @@
 package org.bonemarrow.server.console.turnaround;
 
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bonemarrow.server.console.turnaround.ExamTimelineReader.OrderQuery;
@@ -86,35 +85,71 @@ public final class ExamWorklist {
 	}
 
 	/**
-	 * @param weeks        one row per ISO week of the order, oldest first, the current week last
+	 * @param weeks        one row per ISO week of the order, oldest first
 	 * @param overall      the same statistics over all the weeks' exams
 	 * @param overdueOpen  open exams past a target now, of any age (what the worklist's overdue filter lists)
 	 * @param computedAt   the "now" running segments were measured to
+	 * @param newestOrder  the week of the newest order stored (null when there is none): the default period
+	 *                     ends with it
 	 */
-	public record Dashboard(List<WeekStatistics> weeks, WeekStatistics overall, int overdueOpen, Instant computedAt,
-			boolean truncated) {
+	public record Dashboard(IsoWeek first, IsoWeek last, List<WeekStatistics> weeks, WeekStatistics overall,
+			int overdueOpen, Instant computedAt, IsoWeek newestOrder, boolean truncated) {
 		public Dashboard {
 			weeks = List.copyOf(weeks);
 		}
 	}
 
+	/** The longest period the dashboard computes at once, in weeks. */
+	public static final int MAX_WEEKS = 104;
+
+	/**
+	 * The default period: {@code dashboard-weeks} ISO weeks ending with the week of the newest order (not
+	 * this week: a server holding last year's exams, like the samples, shows them), or this week when there
+	 * are no orders.
+	 */
 	public Dashboard dashboard() {
+		IsoWeek newest = newestOrderWeek();
+		IsoWeek last = newest != null ? newest : IsoWeek.of(calculator.now().atZone(properties.zone()).toLocalDate());
+		return dashboard(last.plusWeeks(-(properties.dashboardWeeks() - 1)), last, newest);
+	}
+
+	/** The ISO weeks from {@code first} to {@code last} (at most {@value #MAX_WEEKS}, counted back from last). */
+	public Dashboard dashboard(IsoWeek first, IsoWeek last) {
+		return dashboard(first, last, newestOrderWeek());
+	}
+
+	private Dashboard dashboard(IsoWeek first, IsoWeek last, IsoWeek newest) {
+		if (first.compareTo(last) > 0) {
+			IsoWeek swap = first;
+			first = last;
+			last = swap;
+		}
+		if (first.compareTo(last.plusWeeks(-(MAX_WEEKS - 1))) < 0) {
+			first = last.plusWeeks(-(MAX_WEEKS - 1));
+		}
 		Instant now = calculator.now();
-		LocalDate today = now.atZone(properties.zone()).toLocalDate();
-		IsoWeek last = IsoWeek.of(today);
-		IsoWeek first = last.plusWeeks(-(properties.dashboardWeeks() - 1));
 		Instant since = first.monday().atStartOfDay(properties.zone()).toInstant();
+		Instant before = last.plusWeeks(1).monday().atStartOfDay(properties.zone()).toInstant();
 		List<ExamTurnaround> exams = new ArrayList<>();
-		boolean truncated = readAll(OrderQuery.since(since), exams);
+		boolean truncated = readAll(OrderQuery.between(since, before), exams);
 		List<ExamTurnaround> open = new ArrayList<>();
 		truncated |= readAll(OrderQuery.OPEN, open);
 		int overdue = (int) open.stream().filter(e -> e.state() == ExamTurnaround.State.OVERDUE).count();
+		IsoWeek from = first;
+		IsoWeek to = last;
 		List<ExamTurnaround> inRange = exams.stream().filter(e -> {
 			IsoWeek w = calculator.week(e.timeline());
-			return w != null && w.compareTo(first) >= 0 && w.compareTo(last) <= 0;
+			return w != null && w.compareTo(from) >= 0 && w.compareTo(to) <= 0;
 		}).toList();
-		return new Dashboard(calculator.weekly(inRange, first, last), calculator.statistics(null, inRange), overdue, now,
-				truncated);
+		return new Dashboard(from, to, calculator.weekly(inRange, from, to), calculator.statistics(null, inRange), overdue,
+				now, newest, truncated);
+	}
+
+	/** The ISO week of the newest known order time, or null without orders. */
+	IsoWeek newestOrderWeek() {
+		// Orders without authoredOn may sort first on some databases: the newest known time of the first chunk.
+		return reader.timelines(OrderQuery.ALL, 0, CHUNK).stream().map(calculator::week).filter(java.util.Objects::nonNull)
+				.max(IsoWeek::compareTo).orElse(null);
 	}
 
 	/** Reads every order of the query (up to MAX_SCAN); true when it stopped there. */

@@ -21,7 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeZone       the lab's time zone: where days begin and end, and date-only order times start
  *                       (an IANA zone id; empty: the server's zone)
  * @param holidays       dates (yyyy-mm-dd) that are not working days, besides Saturdays and Sundays
- * @param dashboardWeeks how many ISO weeks (by order date) the dashboard shows, this week included (1..104)
+ * @param dashboardWeeks how many ISO weeks (by order date) the dashboard shows by default, ending with the week
+ *                       of the newest order (1..104)
  * @param noReportAfter  an order with no DiagnosticReport at all is listed under "no report" once it is this old
  *                       (1m..90d)
  */

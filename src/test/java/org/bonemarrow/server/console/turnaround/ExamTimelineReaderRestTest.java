@@ -181,14 +181,19 @@ class ExamTimelineReaderRestTest extends RestTestBase {
 		assertThat(e.segment(Segment.PRELIMINARY_TO_FINAL).elapsed()).isEqualTo(Duration.ofHours(20));
 		assertThat(e.segment(Segment.ORDERED_TO_COLLECTED).elapsed()).isEqualTo(Duration.ofHours(3));
 
-		// The dashboard counts it in the week of its order, amended.
+		// The dashboard counts it in the week of its order, amended; by default it ends with the newest order's week.
+		IsoWeek orderWeek = calculator.week(t);
 		ExamWorklist.Dashboard d = worklist.dashboard();
 		assertThat(d.weeks()).hasSize(12);
-		assertThat(d.weeks().get(11).week()).isEqualTo(IsoWeek.of(now.atZone(properties.zone()).toLocalDate()));
-		IsoWeek orderWeek = calculator.week(t);
-		WeekStatistics week = d.weeks().stream().filter(w -> w.week().equals(orderWeek)).findFirst().orElseThrow();
-		assertThat(week.amended()).isPositive();
-		assertThat(week.segment(Segment.RECEIVED_TO_PRELIMINARY).n()).isPositive();
+		assertThat(d.last()).isEqualTo(d.newestOrder());
+		assertThat(d.newestOrder()).isGreaterThanOrEqualTo(orderWeek);
+		ExamWorklist.Dashboard thatWeek = worklist.dashboard(orderWeek, orderWeek);
+		assertThat(thatWeek.weeks()).singleElement().satisfies(week -> {
+			assertThat(week.week()).isEqualTo(orderWeek);
+			assertThat(week.amended()).isPositive();
+			assertThat(week.segment(Segment.RECEIVED_TO_PRELIMINARY).n()).isPositive();
+		});
+		assertThat(thatWeek.overall().exams()).isEqualTo(thatWeek.weeks().get(0).exams());
 	}
 
 	@Test
