@@ -77,8 +77,17 @@ public class WorklistController {
 		model.addAttribute("showNames", names);
 		model.addAttribute("zone", zone.getId());
 		model.addAttribute("sizes", List.of(10, 25, 50, 100));
-		model.addAttribute("noReportAfter", properties.noReportAfter());
+		model.addAttribute("noReportAfter", age(properties.noReportAfter()));
 		return "console/worklist";
+	}
+
+	/** {@code 24 h}, {@code 2 days}, {@code 30 min}. */
+	static String age(java.time.Duration d) {
+		if (d.toMinutes() % (24 * 60) == 0) {
+			long days = d.toDays();
+			return days + (days == 1 ? " day" : " days");
+		}
+		return d.toMinutes() % 60 == 0 ? d.toHours() + " h" : d.toMinutes() + " min";
 	}
 
 	private static Row row(ExamTurnaround e, boolean names, ZoneId zone) {
