@@ -414,7 +414,7 @@ public class DeliveryOutbox {
 					lastDelivered, lastErrorAt, error);
 		}
 
-		static ReceiverCounts none(String channel, String receiver) {
+		public static ReceiverCounts none(String channel, String receiver) {
 			return new ReceiverCounts(channel, receiver, 0, 0, 0, 0, 0, null, null, null, null);
 		}
 	}
