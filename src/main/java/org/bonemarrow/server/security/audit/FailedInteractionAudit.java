@@ -48,7 +48,8 @@ public class FailedInteractionAudit {
 		}
 		Set<String> types = new LinkedHashSet<>();
 		for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-			if (entry.hasResource()) {
+			// Not hasResource(): that is false for an empty resource, which is still of its type.
+			if (entry.getResource() != null) {
 				types.add(entry.getResource().fhirType());
 			} else if (entry.getRequest().hasUrl()) {
 				String url = entry.getRequest().getUrl();
