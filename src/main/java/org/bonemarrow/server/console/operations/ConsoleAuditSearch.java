@@ -36,11 +36,19 @@ import org.springframework.stereotype.Component;
 public class ConsoleAuditSearch {
 
 	/** AuditEvent.outcome (R4): 0 success, 4 minor failure, 8 serious failure, 12 major failure. */
-	public static final Map<String, String> OUTCOMES = Map.of("0", "success", "4", "minor failure", "8",
-			"serious failure", "12", "major failure");
+	public static final Map<String, String> OUTCOMES = outcomes();
 	private static final Pattern REFERENCE = Pattern.compile("[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\\-.]{1,64}");
 	private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 	private static final Pattern NAME = Pattern.compile("[\\p{Alnum}@._:/\\- ]{1,100}");
+
+	private static Map<String, String> outcomes() {
+		Map<String, String> outcomes = new java.util.LinkedHashMap<>();
+		outcomes.put("0", "success");
+		outcomes.put("4", "minor failure");
+		outcomes.put("8", "serious failure");
+		outcomes.put("12", "major failure");
+		return java.util.Collections.unmodifiableMap(outcomes);
+	}
 
 	private final AuditEventPages pages;
 	private final ConsoleAudit audit;
