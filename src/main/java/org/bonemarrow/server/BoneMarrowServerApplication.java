@@ -5,18 +5,17 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration;
-import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
  * Bone marrow exam FHIR server: HAPI FHIR JPA (R4) on Spring Boot.
  *
- * <p>Thymeleaf, Flyway and the Elasticsearch client arrive transitively with HAPI; none is used by Spring
- * here (HAPI migrates its own schema), and their auto-configuration only adds start-up noise. Spring
+ * <p>Flyway and the Elasticsearch client arrive transitively with HAPI; neither is used by Spring here
+ * (HAPI migrates its own schema), and their auto-configuration only adds start-up noise. Thymeleaf renders
+ * the console's pages. Spring
  * Security's default in-memory user is excluded: callers authenticate with bearer tokens only.
  */
 @SpringBootApplication(exclude = {
-	ThymeleafAutoConfiguration.class,
 	ElasticsearchRestClientAutoConfiguration.class,
 	FlywayAutoConfiguration.class,
 	UserDetailsServiceAutoConfiguration.class

@@ -1,5 +1,7 @@
 package org.bonemarrow.server.config;
 
+import static org.springframework.security.web.util.matcher.AntPathRequestMatcher.antMatcher;
+
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
@@ -7,7 +9,10 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import org.bonemarrow.server.console.ConsoleProperties;
+import org.bonemarrow.server.security.ConsoleSignIn;
 import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
 import org.bonemarrow.server.security.IssuedTokens;
 import org.bonemarrow.server.security.OutcomeAuthenticationEntryPoint;
@@ -20,7 +25,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.AnyRequestMatcher;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
@@ -33,8 +44,9 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * The embedded OAuth 2.0 authorization server (Spring Authorization Server), on by default and off as
- * soon as an external identity provider is configured. Client-credentials grant only: the callers are
- * systems (EHR, laboratory, integration engine), not people. Endpoints: {@code /oauth2/token},
+ * soon as an external identity provider is configured. Client-credentials grant for the API's callers,
+ * which are systems (EHR, laboratory, integration engine); the authorization code grant with PKCE only for
+ * the console's people. Endpoints: {@code /oauth2/token},
  * {@code /oauth2/jwks}, {@code /.well-known/oauth-authorization-server}.
  */
 @Configuration
@@ -47,9 +59,13 @@ public class EmbeddedAuthorizationServerConfig {
 			SecurityProperties properties,
 			org.bonemarrow.server.security.ClientRoles roles,
 			@Value("${bonemarrow.data-dir}") String dataDir,
-			BackendClients backendClients) {
-		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles,
-				backendClients.registeredClients());
+			BackendClients backendClients,
+			ConsoleProperties console) {
+		List<RegisteredClient> further = new ArrayList<>(backendClients.registeredClients());
+		if (console.enabled() && !console.signIn().external()) {
+			further.add(ConsoleSignIn.registeredClient(console.signIn().redirectUris()));
+		}
+		return EmbeddedAuthorizationServer.open(Path.of(dataDir, "security"), properties.embedded(), roles, further);
 	}
 
 	/** SMART Backend Services clients (private_key_jwt), {@code bonemarrow.security.embedded.backend-clients}. */
@@ -62,6 +78,10 @@ public class EmbeddedAuthorizationServerConfig {
 	 * Client authentication: shared secrets as Spring Authorization Server does them, and SMART Backend
 	 * Services' signed JWT assertions (private_key_jwt) verified with the backend clients' registered keys,
 	 * with or without a {@code client_id} parameter, refusals saying which check failed.
+	 *
+	 * <p>People (the console's users) use the authorization code flow with PKCE and OpenID Connect: a
+	 * browser that is not signed in is sent to the sign-in form, and who signed in is kept under the
+	 * authorization server's own session key ({@link ConsoleSignIn}).
 	 */
 	@Bean
 	@Order(1)
@@ -76,9 +96,19 @@ public class EmbeddedAuthorizationServerConfig {
 								.filter(JwtClientAssertionAuthenticationProvider.class::isInstance)
 								.map(JwtClientAssertionAuthenticationProvider.class::cast)
 								.forEach(provider -> provider.setJwtDecoderFactory(backendClients.assertionDecoders())))
-						.errorResponseHandler(new TokenEndpointErrors())))
+						.errorResponseHandler(new TokenEndpointErrors()))
+						.authorizationEndpoint(authorize -> authorize.authenticationProviders(providers -> providers.stream()
+								.filter(OAuth2AuthorizationCodeRequestAuthenticationProvider.class::isInstance)
+								.map(OAuth2AuthorizationCodeRequestAuthenticationProvider.class::cast)
+								.forEach(provider -> provider.setAuthenticationValidator(ConsoleSignIn.redirectUriValidator()))))
+						.oidc(Customizer.withDefaults()))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
-				.exceptionHandling(e -> e.authenticationEntryPoint(outcomes))
+				.securityContext(c -> c.securityContextRepository(ConsoleSignIn.securityContextRepository()))
+				.requestCache(c -> c.requestCache(ConsoleSignIn.requestCache()))
+				.exceptionHandling(e -> e
+						.defaultAuthenticationEntryPointFor(new LoginUrlAuthenticationEntryPoint(ConsoleSignIn.SIGN_IN_PAGE),
+								antMatcher(HttpMethod.GET, "/oauth2/authorize"))
+						.defaultAuthenticationEntryPointFor(outcomes, AnyRequestMatcher.INSTANCE))
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();
 	}
@@ -116,6 +146,9 @@ public class EmbeddedAuthorizationServerConfig {
 
 	@Bean
 	OAuth2TokenCustomizer<JwtEncodingContext> smartScopeClaims() {
-		return EmbeddedAuthorizationServer::customizeToken;
+		return context -> {
+			EmbeddedAuthorizationServer.customizeToken(context);
+			ConsoleSignIn.addRoles(context);
+		};
 	}
 }

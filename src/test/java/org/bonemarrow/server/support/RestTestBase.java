@@ -11,6 +11,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.BeforeEach;
+import org.bonemarrow.server.security.ConsoleUsers;
 import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -31,6 +32,10 @@ public abstract class RestTestBase {
 	@Autowired
 	protected EmbeddedAuthorizationServer authorizationServer;
 
+	/** The console's users, where an administrator reads their passwords (absent with an external provider). */
+	@Autowired(required = false)
+	protected ConsoleUsers consoleUsers;
+
 	@BeforeEach
 	void pointRestAssuredAtServer() {
 		RestAssured.port = port;
@@ -49,6 +54,11 @@ public abstract class RestTestBase {
 	/** Without any credentials. */
 	protected RequestSpecification anonymous() {
 		return given().accept(FHIR_JSON).contentType(FHIR_JSON);
+	}
+
+	/** A browser session with the console, signed in as this console user (lab-manager, integration-engineer, auditor). */
+	protected ConsoleSession console(String username) {
+		return ConsoleSessions.signIn(port, consoleUsers.file(), username);
 	}
 
 	protected String token(String clientId) {
