@@ -136,7 +136,7 @@ class ConsoleBrowserTest extends RestTestBase {
 			signIn(browser, "integration-engineer");
 			browser.await(By.id("nav-deliveries")).click();
 			browser.go("/console/deliveries?state=dead&receiver=" + URLEncoder.encode(subscription, StandardCharsets.UTF_8));
-			String id = "db-" + deliveryId;
+			String id = "BMD" + deliveryId;
 			WebElement row = browser.await(By.id("delivery-" + id));
 			assertThat(row.findElement(By.cssSelector("[data-testid=delivery-state-" + id + "]")).getText()).isEqualTo("dead");
 			assertThat(row.findElement(By.cssSelector("[data-testid=delivery-error-" + id + "]")).getText()).isNotBlank();
