@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import javax.sql.DataSource;
 import org.bonemarrow.server.support.Browser;
+import org.bonemarrow.server.support.ConsoleSession;
 import org.bonemarrow.server.support.ConsoleSessions;
 import org.bonemarrow.server.support.FhirServerTest;
 import org.bonemarrow.server.support.Fixtures;
@@ -120,9 +121,12 @@ class ConsoleBrowserTest extends RestTestBase {
 			p.getNameFirstRep().setFamily(family);
 			create(p);
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-			deliveryId = await("a failed attempt").atMost(WAIT).pollInterval(POLL).until(() -> jdbc.queryForList(
-					"SELECT ID FROM BME_DELIVERY WHERE RECEIVER = ? AND STATE = 'PENDING' AND ATTEMPTS > 0", Long.class,
-					subscription).stream().findFirst().orElse(null), id -> id != null);
+			ConsoleSession engineer = console("integration-engineer");
+			String failing = "/console/deliveries?state=failing&receiver=" + URLEncoder.encode(subscription, StandardCharsets.UTF_8);
+			String testId = await("failing after its first attempt").atMost(WAIT).pollInterval(POLL)
+					.until(() -> engineer.page(failing).select("#deliveries tbody tr[data-testid^=delivery-]").attr("data-testid"),
+							t -> !t.isEmpty());
+			deliveryId = Long.parseLong(testId.substring("delivery-BMD".length()));
 			// The 72-hour window closing, made to happen now (between two attempts).
 			await("dead-lettered").atMost(WAIT).pollInterval(Duration.ofMillis(50))
 					.until(() -> jdbc.update("UPDATE BME_DELIVERY SET STATE = 'DEAD', DONE_AT = ? WHERE ID = ?"
@@ -153,9 +157,14 @@ class ConsoleBrowserTest extends RestTestBase {
 			new org.openqa.selenium.support.ui.Select(browser.await(By.id("ack"))).selectByValue("AE");
 			browser.find(By.id("sender")).sendKeys("ehr");
 			browser.find(By.id("sender")).submit();
-			WebElement v2 = browser.await(By.cssSelector("[data-testid=v2-" + controlId + "]"));
-			assertThat(v2.findElement(By.cssSelector("[data-testid=v2-ack-" + controlId + "]")).getText()).isEqualTo("AE");
-			assertThat(v2.findElement(By.cssSelector("[data-testid=v2-error-" + controlId + "]")).getText()).contains("PID-3");
+			// htmx swaps the results in place and pushes the filtered URL: read the row once the swap is done.
+			await("the filtered list").atMost(WAIT).pollInterval(POLL).until(() -> browser.path().contains("ack=AE"));
+			await("the refused message with its ACK code and error").atMost(WAIT).pollInterval(POLL).ignoreExceptions()
+					.until(() -> {
+						WebElement v2 = browser.find(By.cssSelector("[data-testid=v2-" + controlId + "]"));
+						return v2.findElement(By.cssSelector("[data-testid=v2-ack-" + controlId + "]")).getText().equals("AE")
+								&& v2.findElement(By.cssSelector("[data-testid=v2-error-" + controlId + "]")).getText().contains("PID-3");
+					});
 			browser.screenshot("v2-messages");
 		} finally {
 			fhir().delete("/" + subscription);
