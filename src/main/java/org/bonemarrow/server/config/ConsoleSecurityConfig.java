@@ -73,7 +73,9 @@ public class ConsoleSecurityConfig {
 						requests.anyRequest().denyAll();
 						return;
 					}
-					requests.requestMatchers(antMatcher("/console/worklist/**"), antMatcher("/console/turnaround/**"))
+					requests.requestMatchers(antMatcher("/console/samples"))
+							.hasRole(ConsoleRole.LAB_MANAGER.name())
+							.requestMatchers(antMatcher("/console/worklist/**"), antMatcher("/console/turnaround/**"))
 							.hasAnyRole(ConsoleRole.LAB_MANAGER.name(), ConsoleRole.INTEGRATION_ENGINEER.name())
 							.requestMatchers(antMatcher("/console/deliveries/**"), antMatcher("/console/v2/**"))
 							.hasRole(ConsoleRole.INTEGRATION_ENGINEER.name())

@@ -134,8 +134,9 @@ public class DeliveryConfig {
 		};
 	}
 
+	/** A bean of its own: the console's replay button calls the same replay as {@code $replay}. */
 	@Bean
-	FhirServerCustomizer deliveryOperations(DeliveryOutbox outbox, List<DeliveryChannel> channels, DeliveryAudit audit,
+	DeliveryOperations deliveryOperations(DeliveryOutbox outbox, List<DeliveryChannel> channels, DeliveryAudit audit,
 			DaoRegistry daos, ObjectProvider<TopicOperations> topics) {
 		DeliveryOperations.TopicStatus topicStatus = (subscription, request) -> topics.getIfAvailable() == null
 				? java.util.Optional.empty()
@@ -145,6 +146,11 @@ public class DeliveryConfig {
 				request -> request instanceof ServletRequestDetails servlet
 						? CallerIdentity.of(servlet.getServletRequest()).map(CallerIdentity::clientId).orElse(null)
 						: null, topicStatus);
+		return operations;
+	}
+
+	@Bean
+	FhirServerCustomizer deliveryOperationsProvider(DeliveryOperations operations) {
 		return server -> server.registerProvider(operations);
 	}
 }

@@ -1,6 +1,8 @@
 package org.bonemarrow.server.console;
 
 import jakarta.servlet.http.HttpServletResponse;
+import org.bonemarrow.server.console.samples.SampleExams;
+import org.springframework.security.core.Authentication;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -16,11 +18,13 @@ public class ConsoleHomeController {
 
 	private final String serverName;
 	private final boolean apiDocs;
+	private final SampleExams samples;
 
 	public ConsoleHomeController(@Value("${bonemarrow.fhir.server-name:Bone Marrow Exam FHIR Server}") String serverName,
-			@Value("${bonemarrow.fhir.openapi-enabled:true}") boolean apiDocs) {
+			@Value("${bonemarrow.fhir.openapi-enabled:true}") boolean apiDocs, SampleExams samples) {
 		this.serverName = serverName;
 		this.apiDocs = apiDocs;
+		this.samples = samples;
 	}
 
 	@GetMapping("/")
@@ -31,7 +35,9 @@ public class ConsoleHomeController {
 	}
 
 	@GetMapping("/console")
-	public String home() {
+	public String home(Authentication authentication, Model model) {
+		model.addAttribute("sampleExamsOffered",
+				ConsoleUser.of(authentication).has(ConsoleRole.LAB_MANAGER) && samples.offered());
 		return "console/home";
 	}
 

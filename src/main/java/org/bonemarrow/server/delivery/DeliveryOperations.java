@@ -157,14 +157,7 @@ public class DeliveryOperations {
 		}
 		List<Delivery> replayed = new ArrayList<>();
 		if (delivery != null) {
-			long id = Delivery.parseId(delivery.getValue());
-			Row row = (id < 0 ? Optional.<Row>empty() : outbox.find(id)).orElseThrow(
-					() -> new ResourceNotFoundException("No delivery " + delivery.getValue()));
-			if (!DeliveryOutbox.DEAD.equals(row.state()) || !outbox.replay(id)) {
-				throw new ResourceVersionConflictException("Delivery " + row.delivery().messageId() + " is "
-						+ row.state().toLowerCase() + ", not a dead letter: nothing to replay");
-			}
-			replayed.add(row.delivery());
+			replayed.add(replayDeadLetter(delivery.getValue()));
 		} else {
 			String[] channelAndId = channelOf(parseReceiver(receiver.getValue()));
 			ReceiverCounts owed = outbox.counts(channelAndId[0], channelAndId[1]);
@@ -185,6 +178,25 @@ public class DeliveryOperations {
 		replayed.stream().limit(MAX_LISTED)
 				.forEach(d -> out.addParameter().setName("delivery").setValue(new StringType(d.messageId())));
 		return out;
+	}
+
+	/**
+	 * One dead letter pending again (what {@code $replay} with {@code delivery=} does, and the console's replay
+	 * button); the caller audits who asked.
+	 *
+	 * @param delivery {@code BMD<n>} or {@code <n>}
+	 * @throws ResourceNotFoundException         no such delivery
+	 * @throws ResourceVersionConflictException not (or no longer) a dead letter
+	 */
+	public Delivery replayDeadLetter(String delivery) {
+		long id = Delivery.parseId(delivery);
+		Row row = (id < 0 ? Optional.<Row>empty() : outbox.find(id)).orElseThrow(
+				() -> new ResourceNotFoundException("No delivery " + delivery));
+		if (!DeliveryOutbox.DEAD.equals(row.state()) || !outbox.replay(id)) {
+			throw new ResourceVersionConflictException("Delivery " + row.delivery().messageId() + " is "
+					+ row.state().toLowerCase() + ", not a dead letter: nothing to replay");
+		}
+		return row.delivery();
 	}
 
 	@Operation(name = "$resend", global = true)
@@ -250,7 +262,7 @@ public class DeliveryOperations {
 		throw new InvalidRequestException("receiver must be Subscription/<id> or hl7v2/<id>");
 	}
 
-	static String receiverName(String channel, String id) {
+	public static String receiverName(String channel, String id) {
 		return (DeliveryChannel.HL7V2.equals(channel) ? V2_PREFIX : SUBSCRIPTION_PREFIX) + id;
 	}
 

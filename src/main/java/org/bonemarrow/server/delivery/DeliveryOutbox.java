@@ -51,11 +51,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class DeliveryOutbox {
 
 	static final String TABLE = "BME_DELIVERY";
-	static final String PENDING = "PENDING";
-	static final String DELIVERED = "DELIVERED";
-	static final String DEAD = "DEAD";
-	static final String CANCELLED = "CANCELLED";
-	static final String NOT_MATCHED = "NOT_MATCHED";
+	public static final String PENDING = "PENDING";
+	public static final String DELIVERED = "DELIVERED";
+	public static final String DEAD = "DEAD";
+	public static final String CANCELLED = "CANCELLED";
+	public static final String NOT_MATCHED = "NOT_MATCHED";
+	/** Not a stored state: a pending delivery whose attempts so far failed (it will be tried again). */
+	public static final String FAILING = "FAILING";
 	private static final int MAX_ERROR = 200;
 	private static final Object WAKE_REGISTERED = new Object();
 	private static final Object QUEUED_IN_TRANSACTION = new Object();
@@ -292,6 +294,70 @@ public class DeliveryOutbox {
 				+ "' ORDER BY ID FETCH FIRST " + max + " ROWS ONLY", Row.MAPPER, channel, receiver);
 	}
 
+	/**
+	 * What a listing of the outbox keeps (the console's deliveries page). Each part null for any.
+	 *
+	 * @param state    {@value #PENDING}, {@value #DELIVERED}, {@value #DEAD}, {@value #CANCELLED}, {@value #NOT_MATCHED},
+	 *                 or {@value #FAILING}: pending after at least one failed attempt
+	 * @param channel  {@link DeliveryChannel#REST_HOOK}, {@link DeliveryChannel#HL7V2}, or another channel's name
+	 * @param receiver the Subscription's id or the HL7 v2 receiver's id
+	 */
+	public record Listing(String state, String channel, String receiver) {
+
+		public static final Listing ALL = new Listing(null, null, null);
+
+		/** The WHERE clause (empty or starting with a space) and its arguments, in order. */
+		String where(List<Object> args) {
+			List<String> conditions = new ArrayList<>();
+			if (state != null) {
+				if (FAILING.equals(state)) {
+					conditions.add("STATE = '" + PENDING + "' AND ATTEMPTS > 0");
+				} else {
+					conditions.add("STATE = ?");
+					args.add(state);
+				}
+			}
+			if (channel != null) {
+				conditions.add("CHANNEL = ?");
+				args.add(channel);
+			}
+			if (receiver != null) {
+				conditions.add("RECEIVER = ?");
+				args.add(receiver);
+			}
+			return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+		}
+	}
+
+	/** Rows of a listing, newest first (the last ones to become due lead: what just happened is on top). */
+	public List<Row> list(Listing listing, long offset, int limit) {
+		List<Object> args = new ArrayList<>();
+		String where = listing.where(args);
+		return jdbc.query("SELECT * FROM " + TABLE + where + " ORDER BY ID DESC OFFSET " + Math.max(0, offset)
+				+ " ROWS FETCH NEXT " + Math.max(0, limit) + " ROWS ONLY", Row.MAPPER, args.toArray());
+	}
+
+	/** How many rows a listing has in all. */
+	public long count(Listing listing) {
+		List<Object> args = new ArrayList<>();
+		String where = listing.where(args);
+		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE + where, Long.class, args.toArray());
+		return n == null ? 0 : n;
+	}
+
+	/**
+	 * Per receiver, its failing deliveries: pending after at least one failed attempt (keyed
+	 * {@code channel + "|" + receiver}; receivers with none are absent).
+	 */
+	public Map<String, Long> failingPerReceiver() {
+		Map<String, Long> failing = new java.util.LinkedHashMap<>();
+		jdbc.query("SELECT CHANNEL, RECEIVER, COUNT(*) AS N FROM " + TABLE + " WHERE STATE = '" + PENDING
+				+ "' AND ATTEMPTS > 0 GROUP BY CHANNEL, RECEIVER", (ResultSet rs) -> {
+					failing.put(rs.getString("CHANNEL") + "|" + rs.getString("RECEIVER"), rs.getLong("N"));
+				});
+		return failing;
+	}
+
 	/** Per receiver that has ever had a delivery: counts, the oldest pending, last success and last error. */
 	public List<ReceiverCounts> counts() {
 		return countsWhere(null, null);
@@ -348,17 +414,23 @@ public class DeliveryOutbox {
 					lastDelivered, lastErrorAt, error);
 		}
 
-		static ReceiverCounts none(String channel, String receiver) {
+		public static ReceiverCounts none(String channel, String receiver) {
 			return new ReceiverCounts(channel, receiver, 0, 0, 0, 0, 0, null, null, null, null);
 		}
 	}
 
 	/** A whole outbox row, for status and replay. */
 	public record Row(Delivery delivery, String state, int replays, Instant created, Instant lastAttempt, Instant done,
-			String lastError) {
+			String lastError, Instant nextAttempt) {
 
 		static final RowMapper<Row> MAPPER = (rs, n) -> new Row(ROW.mapRow(rs, n), rs.getString("STATE"),
 				rs.getInt("REPLAYS"), Instant.ofEpochMilli(rs.getLong("CREATED_AT")), instant(rs, "LAST_AT"),
-				instant(rs, "DONE_AT"), rs.getString("LAST_ERROR"));
+				instant(rs, "DONE_AT"), rs.getString("LAST_ERROR"),
+				PENDING.equals(rs.getString("STATE")) ? instant(rs, "NEXT_AT") : null);
+
+		/** The state as the console shows it: {@value DeliveryOutbox#FAILING} for a pending delivery whose attempts failed so far. */
+		public String shownState() {
+			return PENDING.equals(state) && delivery.attempts() > 0 ? FAILING : state;
+		}
 	}
 }

@@ -82,9 +82,9 @@ public class V2InboundProcessor {
 		Optional<V2Header> read = V2Header.read(message, hapi);
 		if (read.isEmpty()) {
 			log.info("HL7 v2 message without a readable MSH segment: AR");
-			return audited(new Result(AckBuilder.unreadable(hapi,
-					"The message does not start with a readable MSH segment (ER7 encoding, segments separated by carriage returns)"),
-					"AR", false), null, null, null);
+			String why = "The message does not start with a readable MSH segment (ER7 encoding, segments separated by carriage returns)";
+			return audited(new Result(AckBuilder.unreadable(hapi, why), "AR", false), null, null, null,
+					V2Rejection.reject(ErrorCode.SEGMENT_SEQUENCE_ERROR, "MSH", 0, why));
 		}
 		V2Header header = read.get();
 		String sender = header.sendingApplication();
@@ -117,7 +117,7 @@ public class V2InboundProcessor {
 			}
 			log.info("HL7 v2 {} {} from {}: AA{}", type, header.controlId(), sender,
 					warnings.isEmpty() ? "" : " with " + warnings.size() + " warning(s)");
-			return audited(new Result(AckBuilder.accept(header, warnings), "AA", true), header, sender, caller);
+			return audited(new Result(AckBuilder.accept(header, warnings), "AA", true), header, sender, caller, null);
 		} catch (V2Rejection r) {
 			return refused(header, sender, r);
 		} catch (BaseServerResponseException e) {
@@ -145,7 +145,7 @@ public class V2InboundProcessor {
 		Optional<V2Header> read = V2Header.read(end < 0 ? message : message.substring(0, end), hapi);
 		if (read.isEmpty()) {
 			log.info("HL7 v2 message refused unread, without a readable MSH segment: no answer");
-			audited(new Result("", "AR", false), null, null, null);
+			audited(new Result("", "AR", false), null, null, null, rejection);
 			return Optional.empty();
 		}
 		V2Header header = read.get();
@@ -201,16 +201,22 @@ public class V2InboundProcessor {
 	private Result refused(V2Header header, String sender, V2Rejection r) {
 		log.info("HL7 v2 {} {} from {}: {} {}", header.messageType(), header.controlId(), sender,
 				r.acknowledgment().name(), r.errorCode().getCode());
-		return audited(new Result(AckBuilder.error(header, r), r.acknowledgment().name(), true), header, sender, null);
+		return audited(new Result(AckBuilder.error(header, r), r.acknowledgment().name(), true), header, sender, null, r);
 	}
 
-	/** Every message leaves an AuditEvent (DICOM 110107 Import): sender, message type, control id, ACK code. */
-	private Result audited(Result result, V2Header header, String sender, CallerIdentity caller) {
+	/**
+	 * Every message leaves an AuditEvent (DICOM 110107 Import): sender, message type, control id, ACK code, and
+	 * for a refusal what its ERR segment says (code, location, reason: the reason names fields and rules,
+	 * never patient data, see {@link V2Rejection}), so the console's message list can show why.
+	 */
+	private Result audited(Result result, V2Header header, String sender, CallerIdentity caller, V2Rejection refusal) {
+		AuditEvents.V2Error error = refusal == null ? null : new AuditEvents.V2Error(refusal.errorCode().getCode(),
+				AuditEvents.V2Error.location(refusal.segment(), refusal.sequence(), refusal.field()), refusal.userMessage());
 		audit.ifAvailable(trail -> trail.recordAuditEvent(AuditEvents.v2Message(
 				caller != null ? caller.clientId() : sender,
 				header == null ? null : header.messageType(),
 				header == null ? null : header.controlId(),
-				result.code())));
+				result.code(), error)));
 		return result;
 	}
 

@@ -32,6 +32,7 @@ class ConsoleSignInTest extends RestTestBase {
 		assertThat(page.select("#link-fhir").attr("href")).isEqualTo("/fhir/metadata");
 		assertThat(page.select("#link-api-docs").attr("href")).isEqualTo("/fhir/swagger-ui/");
 		assertThat(r.header("Content-Security-Policy")).contains("script-src 'self'");
+		assertThat(page.select(".notice")).as("no sign-out or failure notice unasked").isEmpty();
 	}
 
 	@Test
@@ -68,6 +69,7 @@ class ConsoleSignInTest extends RestTestBase {
 		assertThat(refused.statusCode()).isEqualTo(302);
 		assertThat(refused.header("Location")).endsWith("/sign-in?error");
 		assertThat(session.page("/sign-in?error").select("#sign-in-error").text()).contains("Wrong user name or password");
+		assertThat(session.page("/sign-in").select("#sign-in-error")).isEmpty();
 		// Still not signed in at the console.
 		assertThat(session.get("/console").statusCode()).isEqualTo(302);
 	}
@@ -81,6 +83,7 @@ class ConsoleSignInTest extends RestTestBase {
 		Response out = session.post("/console/sign-out", Map.of());
 		assertThat(out.statusCode()).isEqualTo(302);
 		assertThat(out.header("Location")).endsWith("/?signed-out");
+		assertThat(session.page("/?signed-out").select("#signed-out").text()).isEqualTo("You are signed out.");
 		assertThat(session.get("/console").statusCode()).isEqualTo(302);
 	}
 

@@ -125,6 +125,45 @@ class DeliveryOutboxTest {
 		assertThat(counts.lastError()).isEqualTo("Subscription deleted");
 	}
 
+	@Test
+	void theConsoleListsRowsByState_failingBeingPendingAfterAFailedAttempt_newestFirst_inPages() {
+		long delivered = queue("lis", "DiagnosticReport/20/_history/1");
+		long failing = queue("lis", "DiagnosticReport/21/_history/1");
+		long pending = queue("ehr", "DiagnosticReport/22/_history/1");
+		for (Delivery d : outbox.claim("a", 10, 60_000)) {
+			if (d.id() == delivered) {
+				outbox.delivered(d, "a");
+			} else if (d.id() == failing) {
+				outbox.failed(d, "a", "HTTP 503", Optional.of(clock.instant().plusSeconds(10)));
+			} else {
+				outbox.release(d, "a");
+			}
+		}
+
+		assertThat(outbox.list(DeliveryOutbox.Listing.ALL, 0, 10)).extracting(r -> r.delivery().id())
+				.containsExactly(pending, failing, delivered);
+		assertThat(outbox.list(DeliveryOutbox.Listing.ALL, 1, 1)).extracting(r -> r.delivery().id()).containsExactly(failing);
+		assertThat(outbox.count(DeliveryOutbox.Listing.ALL)).isEqualTo(3);
+		DeliveryOutbox.Listing failingOnly = new DeliveryOutbox.Listing(DeliveryOutbox.FAILING, null, null);
+		DeliveryOutbox.Row row = only(outbox.list(failingOnly, 0, 10));
+		assertThat(row.delivery().id()).isEqualTo(failing);
+		assertThat(row.shownState()).isEqualTo(DeliveryOutbox.FAILING);
+		assertThat(row.lastError()).isEqualTo("HTTP 503");
+		assertThat(row.nextAttempt()).isEqualTo(clock.instant().plusSeconds(10));
+		// Pending includes failing: both are still owed.
+		assertThat(outbox.count(new DeliveryOutbox.Listing(DeliveryOutbox.PENDING, null, null))).isEqualTo(2);
+		assertThat(outbox.count(new DeliveryOutbox.Listing(DeliveryOutbox.PENDING, DeliveryChannel.HL7V2, "ehr"))).isEqualTo(1);
+		assertThat(outbox.count(new DeliveryOutbox.Listing(null, DeliveryChannel.REST_HOOK, null))).isZero();
+		DeliveryOutbox.Row done = only(outbox.list(new DeliveryOutbox.Listing(DeliveryOutbox.DELIVERED, null, "lis"), 0, 10));
+		assertThat(done.nextAttempt()).as("only a pending delivery has a next attempt").isNull();
+		assertThat(outbox.failingPerReceiver()).containsExactly(java.util.Map.entry(DeliveryChannel.HL7V2 + "|lis", 1L));
+	}
+
+	private static DeliveryOutbox.Row only(List<DeliveryOutbox.Row> rows) {
+		assertThat(rows).hasSize(1);
+		return rows.get(0);
+	}
+
 	private long queue(String receiver, String version) {
 		return outbox.enqueue(DeliveryChannel.HL7V2, receiver, new IdType(version), "UPDATE", false);
 	}

@@ -49,6 +49,20 @@ public final class AuditEvents {
 	 */
 	public static AuditEvent failed(String clientId, RestOperationTypeEnum operation, String what, int httpStatus,
 			String networkAddress) {
+		return failed(clientId, operation, what, httpStatus, networkAddress, List.of());
+	}
+
+	/** FHIR's resource type code system, as AuditEvent.entity.type (R4 value set audit-entity-type includes it). */
+	public static final String RESOURCE_TYPES = "http://hl7.org/fhir/resource-types";
+
+	/**
+	 * As above, for a transaction or batch: {@code carried} are the resource types of its entries, one entity
+	 * each, so {@code AuditEvent?entity-type=http://hl7.org/fhir/resource-types|DiagnosticReport} finds a
+	 * refused transaction that carried a report as well as a refused write of one report. Types only: the
+	 * entries' ids and contents stay out of the audit trail.
+	 */
+	public static AuditEvent failed(String clientId, RestOperationTypeEnum operation, String what, int httpStatus,
+			String networkAddress, List<String> carried) {
 		AuditEvent event = new AuditEvent();
 		event.setType(REST.copy());
 		if (operation != null && operation.getCode() != null) {
@@ -67,7 +81,11 @@ public final class AuditEvents {
 		}
 		event.getSource().setObserver(new Reference().setDisplay(OBSERVER));
 		if (what != null && !what.isBlank()) {
-			event.addEntity().setWhat(what.contains("/") ? new Reference(what) : new Reference().setType(what));
+			event.addEntity().setWhat(what.contains("/") ? new Reference(what) : new Reference().setType(what))
+					.setType(new Coding(RESOURCE_TYPES, what.contains("/") ? what.substring(0, what.indexOf('/')) : what, null));
+		}
+		for (String type : carried) {
+			event.addEntity().setWhat(new Reference().setType(type)).setType(new Coding(RESOURCE_TYPES, type, null));
 		}
 		return event;
 	}
@@ -80,12 +98,67 @@ public final class AuditEvents {
 	 * @param sender the client id of the sender (HTTP), its MSH-3 (MLLP), or null when unreadable
 	 */
 	public static AuditEvent v2Message(String sender, String messageType, String controlId, String ackCode) {
+		return v2Message(sender, messageType, controlId, ackCode, null);
+	}
+
+	/** HL7 table 0008 (MSA-1, acknowledgment code): {@code AuditEvent?subtype=<system>|AE} finds the refused. */
+	public static final String V2_ACK_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0008";
+	/** HL7 table 0076 (MSH-9.1, message code: ORU, ORM, OML). */
+	public static final String V2_MESSAGE_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0076";
+	/** HL7 table 0003 (MSH-9.2, trigger event: R01, O01, O21). */
+	public static final String V2_EVENT_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0003";
+	/** The longest reason kept in an event's description (ERR-8 is not bounded by the standard). */
+	static final int MAX_V2_REASON = 500;
+
+	/**
+	 * What the ACK's ERR segment said: ERR-3 (HL7 table 0357 code), ERR-2 (where, e.g. {@code PID-3} or
+	 * {@code OBX(3)-5}; null when nowhere in particular) and ERR-8 (the reason; written for the sender's
+	 * analyst and free of patient data, see {@code v2.V2Rejection}).
+	 */
+	public record V2Error(int code, String location, String reason) {
+
+		/** {@code PID-3}, {@code OBX(3)-5}, {@code MSH}; null without a segment. */
+		public static String location(String segment, int sequence, int field) {
+			if (segment == null) {
+				return null;
+			}
+			return segment + (sequence > 1 ? "(" + sequence + ")" : "") + (field > 0 ? "-" + field : "");
+		}
+
+		/** {@code 207 PID-3: reason}. */
+		String describe() {
+			String text = reason == null ? "" : reason.length() > MAX_V2_REASON ? reason.substring(0, MAX_V2_REASON) + "..." : reason;
+			return code + (location == null ? "" : " " + location) + (text.isEmpty() ? "" : ": " + text);
+		}
+	}
+
+	/**
+	 * One inbound HL7 v2 message, as above, with the ERR details of a refusal in {@code outcomeDesc}
+	 * ({@code HL7 v2 ACK AE: 207 PID-3: ...}), so the audit trail says why without the message itself. The
+	 * ACK code, message code and trigger event are also subtypes (HL7 tables 0008, 0076, 0003), which is what
+	 * lets {@code AuditEvent?subtype=} list the messages by ACK code and type (AuditEvent.subtype's value set
+	 * is extensible).
+	 *
+	 * @param error the ERR segment of an AE or AR, or null (AA)
+	 */
+	public static AuditEvent v2Message(String sender, String messageType, String controlId, String ackCode,
+			V2Error error) {
 		AuditEvent event = new AuditEvent();
 		event.setType(new Coding("http://dicom.nema.org/resources/ontology/DCM", "110107", "Import"));
 		event.setAction(AuditEventAction.C);
 		event.setRecorded(new Date());
 		event.setOutcome("AA".equals(ackCode) ? AuditEventOutcome._0 : AuditEventOutcome._4);
-		event.setOutcomeDesc("HL7 v2 ACK " + ackCode);
+		event.setOutcomeDesc("HL7 v2 ACK " + ackCode + (error == null ? "" : ": " + error.describe()));
+		if (ackCode != null) {
+			event.addSubtype(new Coding(V2_ACK_CODE_SYSTEM, ackCode, null));
+		}
+		if (messageType != null && !messageType.isBlank() && !messageType.startsWith("^")) {
+			String[] codeAndEvent = messageType.split("\\^");
+			event.addSubtype(new Coding(V2_MESSAGE_CODE_SYSTEM, codeAndEvent[0], null));
+			if (codeAndEvent.length > 1 && !codeAndEvent[1].isEmpty()) {
+				event.addSubtype(new Coding(V2_EVENT_SYSTEM, codeAndEvent[1], null));
+			}
+		}
 		event.addAgent().setRequestor(true)
 				.setWho(sender == null ? new Reference().setDisplay("unknown sender") : client(sender))
 				.setName(sender == null ? "unknown sender" : sender);
