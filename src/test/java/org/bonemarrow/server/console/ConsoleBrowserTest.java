@@ -58,10 +58,17 @@ class ConsoleBrowserTest extends RestTestBase {
 			assertThat(browser.await(By.id("forbidden")).getText()).isEqualTo("Not allowed for your role");
 			browser.screenshot("auditor-refused-deliveries");
 
+			// The auditor's own subject: a patient record just written, found in the trail by its reference.
+			String patient = create(Fixtures.patient(Fixtures.unique("MRN")));
 			browser.find(By.id("nav-audit")).click();
-			browser.await(By.id("client")).sendKeys("department");
-			browser.find(By.id("audit-search-run")).click();
-			assertThat(browser.await(By.id("audit-events")).isDisplayed()).isTrue();
+			browser.await(By.id("patient")).sendKeys(patient);
+			await("the patient's create in the trail").atMost(WAIT).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+					.until(() -> {
+						browser.find(By.id("audit-search-run")).click();
+						return !browser.await(By.id("audit-events"))
+								.findElements(By.cssSelector("tbody tr[data-testid^=audit-]")).isEmpty();
+					});
+			assertThat(browser.find(By.id("audit-events")).getText()).contains(patient);
 			browser.screenshot("audit");
 		}
 	}
