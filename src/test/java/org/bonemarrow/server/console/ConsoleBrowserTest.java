@@ -21,7 +21,6 @@ import org.bonemarrow.server.support.TestReceiver;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ServiceRequest;
-import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -123,7 +122,7 @@ class ConsoleBrowserTest extends RestTestBase {
 		String subscription;
 		long deliveryId;
 		try {
-			subscription = activeSubscription("Patient?family=" + family, down);
+			subscription = activeRestHookSubscription("Patient?family=" + family, down.endpoint());
 			Patient p = Fixtures.patient(Fixtures.unique("MRN"));
 			p.getNameFirstRep().setFamily(family);
 			create(p);
@@ -182,16 +181,4 @@ class ConsoleBrowserTest extends RestTestBase {
 		browser.signIn(user, ConsoleSessions.password(consoleUsers.file(), user));
 	}
 
-	private String activeSubscription(String criteria, TestReceiver receiver) {
-		Subscription s = new Subscription();
-		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
-		s.setReason("console browser test");
-		s.setCriteria(criteria);
-		s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.endpoint())
-				.setPayload("application/fhir+json");
-		String id = create(s);
-		await("subscription active").atMost(WAIT).pollInterval(POLL)
-				.until(() -> parse(fhir().get("/" + id), Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-		return id.replaceAll("/_history/.*", "");
-	}
 }

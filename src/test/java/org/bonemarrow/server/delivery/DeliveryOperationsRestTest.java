@@ -32,7 +32,7 @@ class DeliveryOperationsRestTest extends RestTestBase {
 	void resendQueuesTheCurrentVersionAgain_asANewDelivery_toARestHookReceiver() throws Exception {
 		String family = "Resendfamily" + Fixtures.unique("x").substring(2).replace("-", "");
 		try (TestReceiver receiver = new TestReceiver()) {
-			String subscription = activeSubscription("Patient?family=" + family, receiver);
+			String subscription = activeRestHookSubscription("Patient?family=" + family, receiver.endpoint());
 			Patient p = Fixtures.patient(Fixtures.unique("MRN"));
 			p.getNameFirstRep().setFamily(family);
 			String patient = create(p);
@@ -97,7 +97,7 @@ class DeliveryOperationsRestTest extends RestTestBase {
 		String family = "Cancelfamily" + Fixtures.unique("x").substring(2).replace("-", "");
 		String subscription;
 		try (TestReceiver soonGone = new TestReceiver()) {
-			subscription = activeSubscription("Patient?family=" + family, soonGone);
+			subscription = activeRestHookSubscription("Patient?family=" + family, soonGone.endpoint());
 		}
 		Patient p = Fixtures.patient(Fixtures.unique("MRN"));
 		p.getNameFirstRep().setFamily(family);
@@ -153,18 +153,6 @@ class DeliveryOperationsRestTest extends RestTestBase {
 		assertThat(outcome(refused).getIssueFirstRep().getDiagnostics()).contains("not a dead letter");
 	}
 
-	private String activeSubscription(String criteria, TestReceiver receiver) {
-		Subscription s = new Subscription();
-		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
-		s.setReason("delivery operations test");
-		s.setCriteria(criteria);
-		s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.endpoint())
-				.setPayload("application/fhir+json");
-		String id = create(s);
-		await("subscription active").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-				.until(() -> parse(fhir().get("/" + id), Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-		return id.replaceAll("/_history/.*", "");
-	}
 
 	private static Response resend(io.restassured.specification.RequestSpecification as, String resource, String receiver) {
 		Parameters in = new Parameters();

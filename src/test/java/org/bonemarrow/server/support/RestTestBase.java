@@ -10,6 +10,9 @@ import io.restassured.specification.RequestSpecification;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Subscription;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.bonemarrow.server.security.ConsoleUsers;
 import org.bonemarrow.server.security.EmbeddedAuthorizationServer;
@@ -59,6 +62,24 @@ public abstract class RestTestBase {
 	/** A browser session with the console, signed in as this console user (lab-manager, integration-engineer, auditor). */
 	protected ConsoleSession console(String username) {
 		return ConsoleSessions.signIn(port, consoleUsers.file(), username);
+	}
+
+	/**
+	 * A rest-hook Subscription (JSON payload) to this endpoint, once the server has activated it.
+	 *
+	 * @return its id, {@code Subscription/<id>}, which is also its receiver name in the delivery outbox
+	 */
+	protected String activeRestHookSubscription(String criteria, String endpoint) {
+		Subscription s = new Subscription();
+		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
+		s.setReason("test receiver");
+		s.setCriteria(criteria);
+		s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(endpoint)
+				.setPayload("application/fhir+json");
+		String id = create(s);
+		Awaitility.await("subscription active").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+				.until(() -> parse(fhir().get("/" + id), Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
+		return id.replaceAll("/_history/.*", "");
 	}
 
 	protected String token(String clientId) {

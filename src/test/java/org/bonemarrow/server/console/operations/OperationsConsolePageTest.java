@@ -21,7 +21,6 @@ import org.bonemarrow.server.support.Fixtures;
 import org.bonemarrow.server.support.RestTestBase;
 import org.bonemarrow.server.support.TestReceiver;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Subscription;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class OperationsConsolePageTest extends RestTestBase {
 		String subscription;
 		String delivery;
 		try {
-			subscription = activeSubscription("Patient?family=" + family, down);
+			subscription = activeRestHookSubscription("Patient?family=" + family, down.endpoint());
 			Patient p = Fixtures.patient(Fixtures.unique("MRN"));
 			p.getNameFirstRep().setFamily(family);
 			create(p);
@@ -161,16 +160,4 @@ class OperationsConsolePageTest extends RestTestBase {
 		return URLEncoder.encode(value, StandardCharsets.UTF_8);
 	}
 
-	private String activeSubscription(String criteria, TestReceiver receiver) {
-		Subscription s = new Subscription();
-		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
-		s.setReason("operations console page test");
-		s.setCriteria(criteria);
-		s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.endpoint())
-				.setPayload("application/fhir+json");
-		String id = create(s);
-		await("subscription active").atMost(WAIT).pollInterval(POLL)
-				.until(() -> parse(fhir().get("/" + id), Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-		return id.replaceAll("/_history/.*", "");
-	}
 }

@@ -31,7 +31,6 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -68,7 +67,7 @@ class OperationsConsoleRestTest extends RestTestBase {
 		String patient;
 		DeliveryRow failing;
 		try {
-			subscription = activeSubscription("Patient?family=" + family, down);
+			subscription = activeRestHookSubscription("Patient?family=" + family, down.endpoint());
 			Patient p = Fixtures.patient(Fixtures.unique("MRN"));
 			p.getNameFirstRep().setFamily(family);
 			patient = create(p);
@@ -249,16 +248,4 @@ class OperationsConsoleRestTest extends RestTestBase {
 		return bundle(fhir().get(search)).getEntry().stream().map(e -> (AuditEvent) e.getResource()).toList();
 	}
 
-	private String activeSubscription(String criteria, TestReceiver receiver) {
-		Subscription s = new Subscription();
-		s.setStatus(Subscription.SubscriptionStatus.REQUESTED);
-		s.setReason("operations console test");
-		s.setCriteria(criteria);
-		s.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.endpoint())
-				.setPayload("application/fhir+json");
-		String id = create(s);
-		await("subscription active").atMost(WAIT).pollInterval(POLL)
-				.until(() -> parse(fhir().get("/" + id), Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-		return id.replaceAll("/_history/.*", "");
-	}
 }
