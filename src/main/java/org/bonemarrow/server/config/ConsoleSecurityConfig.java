@@ -19,7 +19,11 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
@@ -39,6 +43,8 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
 @ConditionalOnExpression("${bonemarrow.security.enabled:true}")
 public class ConsoleSecurityConfig {
 
+	private static final Logger log = LoggerFactory.getLogger(ConsoleSecurityConfig.class);
+
 	/**
 	 * Scripts only from this server (htmx and Chart.js come from WebJars in the jar): a value shown on a
 	 * page can never run as script.
@@ -48,14 +54,7 @@ public class ConsoleSecurityConfig {
 
 	@Bean
 	ConsoleClientRegistrations consoleClientRegistrations(ConsoleProperties properties, ApplicationContext context,
-			@Value("${server.ssl.enabled:false}") boolean tls,
-			@Value("${bonemarrow.security.issuer-uri:}") String issuer,
-			@Value("${bonemarrow.security.jwk-set-uri:}") String jwks) {
-		if (!properties.signIn().external() && !(issuer.isBlank() && jwks.isBlank())) {
-			throw new IllegalStateException("bonemarrow.console.sign-in.provider=embedded needs the embedded "
-					+ "authorization server, which is off with bonemarrow.security.issuer-uri/jwk-set-uri: set "
-					+ "bonemarrow.console.sign-in.provider=external and its issuer-uri and client-id");
-		}
+			@Value("${server.ssl.enabled:false}") boolean tls) {
 		return new ConsoleClientRegistrations(properties.signIn(),
 				() -> ((WebServerApplicationContext) context).getWebServer().getPort(), tls ? "https" : "http");
 	}
@@ -63,13 +62,25 @@ public class ConsoleSecurityConfig {
 	@Bean
 	@Order(1)
 	SecurityFilterChain consoleSecurity(HttpSecurity http, ConsoleProperties properties,
-			ConsoleClientRegistrations registrations) throws Exception {
+			ConsoleClientRegistrations registrations,
+			@Value("${bonemarrow.security.issuer-uri:}") String issuer,
+			@Value("${bonemarrow.security.jwk-set-uri:}") String jwks) throws Exception {
+		boolean embeddedServer = issuer.isBlank() && jwks.isBlank();
+		// People can sign in only where somebody checks their password: the embedded authorization server,
+		// or the hospital's OpenID provider. Without either the console is off (404), the API is not.
+		boolean available = properties.enabled() && (properties.signIn().external() || embeddedServer);
+		if (properties.enabled() && !available) {
+			log.warn("The console is off: bonemarrow.console.sign-in.provider=embedded needs the embedded authorization "
+					+ "server, which is off with bonemarrow.security.issuer-uri/jwk-set-uri. Set "
+					+ "bonemarrow.console.sign-in.provider=external with its issuer-uri and client-id to sign people in "
+					+ "at the hospital's OpenID provider.");
+		}
 		http.securityMatcher(new OrRequestMatcher(antMatcher("/"), antMatcher("/console"), antMatcher("/console/**"),
 						antMatcher("/console-assets/**"), antMatcher("/webjars/**")))
 				.authorizeHttpRequests(requests -> {
 					requests.requestMatchers(antMatcher(HttpMethod.GET, "/"), antMatcher(HttpMethod.GET, "/console-assets/**"),
 							antMatcher(HttpMethod.GET, "/webjars/**")).permitAll();
-					if (!properties.enabled()) {
+					if (!available) {
 						requests.anyRequest().denyAll();
 						return;
 					}
@@ -83,7 +94,15 @@ public class ConsoleSecurityConfig {
 							.hasRole(ConsoleRole.AUDITOR.name())
 							.anyRequest().authenticated();
 				})
-				.oauth2Login(login -> login
+				.headers(headers -> headers
+						.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+						.referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)));
+		if (!available) {
+			http.exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.NOT_FOUND))
+					.accessDeniedHandler((request, response, denied) -> response.sendError(HttpStatus.NOT_FOUND.value())));
+			return http.build();
+		}
+		http.oauth2Login(login -> login
 						.clientRegistrationRepository(registrations)
 						.authorizationEndpoint(a -> a.baseUri("/console/oauth2/authorization"))
 						.redirectionEndpoint(r -> r.baseUri("/console/oauth2/code/*"))
@@ -94,10 +113,7 @@ public class ConsoleSecurityConfig {
 				.exceptionHandling(e -> e
 						.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(
 								"/console/oauth2/authorization/" + ConsoleClientRegistrations.REGISTRATION_ID))
-						.accessDeniedPage("/console/forbidden"))
-				.headers(headers -> headers
-						.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
-						.referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)));
+						.accessDeniedPage("/console/forbidden"));
 		return http.build();
 	}
 

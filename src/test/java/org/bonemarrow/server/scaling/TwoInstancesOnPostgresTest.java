@@ -44,6 +44,13 @@ class TwoInstancesOnPostgresTest {
 				ServerProcess b = ServerProcess.start(dir.resolve("b"), dir.resolve("b.log"),
 						with(args(ehrPort), "--bonemarrow.security.jwk-set-uri=http://localhost:" + a.port + "/oauth2/jwks"))) {
 			String token = a.token(Tokens.TEST_ADMIN);
+			// B has no authorization server of its own to sign people in: its console is off, its landing page
+			// and API are not.
+			assertThat(io.restassured.RestAssured.given().port(b.port).redirects().follow(false).get("/console").statusCode())
+					.isEqualTo(404);
+			assertThat(io.restassured.RestAssured.given().port(b.port).get("/").statusCode()).isEqualTo(200);
+			assertThat(io.restassured.RestAssured.given().port(a.port).redirects().follow(false).get("/console").statusCode())
+					.isEqualTo(302);
 
 			Bundle exam = SampleBundles.unique("exam-iron-assessment.json");
 			Response posted = a.fhir().body(CTX.newJsonParser().encodeResourceToString(exam)).post("/");
