@@ -46,10 +46,10 @@ class TwoInstancesOnPostgresTest {
 			String token = a.token(Tokens.TEST_ADMIN);
 			// B has no authorization server of its own to sign people in: its console is off, its landing page
 			// and API are not.
-			assertThat(io.restassured.RestAssured.given().port(b.port).redirects().follow(false).get("/console").statusCode())
+			assertThat(io.restassured.RestAssured.given().port(b.port).basePath("").redirects().follow(false).get("/console").statusCode())
 					.isEqualTo(404);
-			assertThat(io.restassured.RestAssured.given().port(b.port).get("/").statusCode()).isEqualTo(200);
-			assertThat(io.restassured.RestAssured.given().port(a.port).redirects().follow(false).get("/console").statusCode())
+			assertThat(io.restassured.RestAssured.given().port(b.port).basePath("").get("/").statusCode()).isEqualTo(200);
+			assertThat(io.restassured.RestAssured.given().port(a.port).basePath("").redirects().follow(false).get("/console").statusCode())
 					.isEqualTo(302);
 
 			Bundle exam = SampleBundles.unique("exam-iron-assessment.json");
