@@ -46,7 +46,7 @@ public class SampleExams {
 		this.fhir = fhir;
 	}
 
-	/** Offered only while no exam order is stored: never mixed into a lab's real work. */
+	/** Offered only while no order (ServiceRequest) is stored at all: never mixed into a lab's real work. */
 	public boolean offered() {
 		SearchParameterMap any = SearchParameterMap.newSynchronous();
 		any.setCount(1);
