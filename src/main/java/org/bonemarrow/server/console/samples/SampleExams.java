@@ -28,7 +28,7 @@ import org.springframework.stereotype.Component;
  * The repository's sample exams ({@code sample-bundles/exam-*.json}, shipped in the jar), offered to a
  * server that holds no exam yet, so a person trying the server sees a worklist and turnaround at once.
  * Each is stored as the transaction it is, through the same path as a transaction posted to /fhir
- * (validation, the workflow adapter, the audit trail naming the console user who asked), all or nothing.
+ * (validation, the workflow adapter, the audit trail naming the console user who asked), each all or nothing.
  */
 @Component
 public class SampleExams {
@@ -39,11 +39,14 @@ public class SampleExams {
 	private final IFhirSystemDao<Bundle, Meta> systemDao;
 	private final DaoRegistry daos;
 	private final FhirContext fhir;
+	/** Found once: the jar's contents do not change while it runs (the home page asks on every view). */
+	private final List<Resource> bundles;
 
 	public SampleExams(IFhirSystemDao<Bundle, Meta> systemDao, DaoRegistry daos, FhirContext fhir) {
 		this.systemDao = systemDao;
 		this.daos = daos;
 		this.fhir = fhir;
+		this.bundles = find();
 	}
 
 	/** Offered only while no order (ServiceRequest) is stored at all: never mixed into a lab's real work. */
@@ -51,8 +54,8 @@ public class SampleExams {
 		SearchParameterMap any = SearchParameterMap.newSynchronous();
 		any.setCount(1);
 		any.setLoadSynchronousUpTo(1);
-		return daos.getResourceDao(ServiceRequest.class).search(any, new SystemRequestDetails()).isEmpty()
-				&& !bundles().isEmpty();
+		return !bundles.isEmpty()
+				&& daos.getResourceDao(ServiceRequest.class).search(any, new SystemRequestDetails()).isEmpty();
 	}
 
 	/** @return how many sample exams were stored */
@@ -65,7 +68,7 @@ public class SampleExams {
 		request.getUserData().put(CallerIdentity.REQUEST_ATTRIBUTE,
 				new CallerIdentity("console:" + user.name(), SmartScopes.parse("system/*.cruds")));
 		int stored = 0;
-		for (Resource resource : bundles()) {
+		for (Resource resource : bundles) {
 			systemDao.transaction(request, parse(resource));
 			stored++;
 		}
@@ -73,7 +76,7 @@ public class SampleExams {
 		return stored;
 	}
 
-	List<Resource> bundles() {
+	private List<Resource> find() {
 		try {
 			Resource[] found = new PathMatchingResourcePatternResolver(getClass().getClassLoader()).getResources(LOCATION);
 			return Arrays.stream(found).sorted(Comparator.comparing(Resource::getFilename)).toList();
