@@ -1,8 +1,10 @@
 package org.bonemarrow.bench;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,10 +29,15 @@ import java.util.OptionalLong;
  * @param workDir       where child servers keep their data folders and logs
  * @param clientsFile   with --url: the server's security/clients.json, to authenticate as its ehr, lab
  *                      and integration clients; absent: no Authorization header (a server without security)
+ * @param stockUrl      FHIR base of a hapi-fhir-jpaserver-starter started by hand, measured as mode
+ *                      {@code starter} in the same run (its database is whatever it was started on)
+ * @param stockPid      with --stock-url: the starter's pid, for its resident memory
+ * @param stockJar      with --start-server: the starter's runnable war or jar, started per starter mode
  */
 record BenchOptions(String url, int exams, int clients, int searches, long seed, int warmup, OptionalLong pid,
 		boolean startServer, List<String> modes, List<String> serverJvmArgs, List<String> serverArgs,
-		int maxMinutes, Path workDir, Optional<Path> clientsFile) {
+		int maxMinutes, Path workDir, Optional<Path> clientsFile, Optional<String> stockUrl,
+		OptionalLong stockPid, Optional<Path> stockJar) {
 
 	/**
 	 * The JVM options the README and the Dockerfile recommend. C1 only: on 2 cores the C2 compiler's threads
@@ -53,6 +60,16 @@ record BenchOptions(String url, int exams, int clients, int searches, long seed,
 				throw new IllegalArgumentException("missing value for " + a);
 			}
 		}
+		Optional<String> stockUrl = Optional.ofNullable(o.get("stock-url")).map(u -> u.replaceAll("/+$", ""));
+		Optional<Path> stockJar = Optional.ofNullable(o.get("stock-jar")).map(j -> Path.of(j).toAbsolutePath());
+		if (stockUrl.isPresent() && stockJar.isPresent()) {
+			throw new IllegalArgumentException("--stock-url and --stock-jar exclude each other: one starter, started by hand or by the benchmark");
+		}
+		if (stockJar.isPresent() && !o.containsKey("start-server")) {
+			throw new IllegalArgumentException("--stock-jar needs --start-server (without it, start the starter by hand and give --stock-url)");
+		}
+		List<String> modes = words(o.getOrDefault("modes", String.join(",", defaultModes(stockUrl, stockJar))), ",");
+		checkModes(modes, stockUrl, stockJar);
 		return new BenchOptions(
 				o.getOrDefault("url", "http://localhost:8080/fhir").replaceAll("/+$", ""),
 				bounded(o, "exams", 300, 1, 20_000),
@@ -62,12 +79,45 @@ record BenchOptions(String url, int exams, int clients, int searches, long seed,
 				bounded(o, "warmup", 10, 0, 500),
 				o.containsKey("pid") ? OptionalLong.of(Long.parseLong(o.get("pid"))) : OptionalLong.empty(),
 				o.containsKey("start-server"),
-				words(o.getOrDefault("modes", String.join(",", ServerMode.NAMES)), ","),
+				modes,
 				words(o.getOrDefault("server-jvm-args", RECOMMENDED_JVM_OPTIONS), " "),
 				words(o.getOrDefault("server-args", ""), " "),
 				bounded(o, "max-minutes", 20, 1, 120),
 				Path.of(o.getOrDefault("work-dir", "target/bench")).toAbsolutePath(),
-				Optional.ofNullable(o.get("clients-file")).map(Path::of));
+				Optional.ofNullable(o.get("clients-file")).map(Path::of),
+				stockUrl,
+				o.containsKey("stock-pid") ? OptionalLong.of(Long.parseLong(o.get("stock-pid"))) : OptionalLong.empty(),
+				stockJar);
+	}
+
+	/** Ours, then whichever starters can run: both from a jar, the one at a URL as {@code starter}. */
+	private static List<String> defaultModes(Optional<String> stockUrl, Optional<Path> stockJar) {
+		List<String> modes = new ArrayList<>(ServerMode.NAMES);
+		if (stockJar.isPresent()) {
+			modes.addAll(ServerMode.STARTER_NAMES);
+		} else if (stockUrl.isPresent()) {
+			modes.add(ServerMode.STARTER);
+		}
+		return modes;
+	}
+
+	private static void checkModes(List<String> modes, Optional<String> stockUrl, Optional<Path> stockJar) {
+		for (String m : modes) {
+			if (!ServerMode.known(m)) {
+				throw new IllegalArgumentException("unknown mode " + m + ", one of " + ServerMode.NAMES + " or " + ServerMode.STARTER_NAMES);
+			}
+			if (ServerMode.isStarter(m) && stockJar.isEmpty() && stockUrl.isEmpty()) {
+				throw new IllegalArgumentException("mode " + m + " needs --stock-jar (with --start-server) or --stock-url");
+			}
+			// A starter at a URL runs on whatever database it was started with: one mode, not two.
+			if (ServerMode.STARTER_H2FILE.equals(m) && stockUrl.isPresent()) {
+				throw new IllegalArgumentException("with --stock-url the starter is measured as mode " + ServerMode.STARTER
+						+ " (whatever database it runs on); " + m + " needs --stock-jar");
+			}
+		}
+		if (modes.size() != new HashSet<>(modes).size()) {
+			throw new IllegalArgumentException("a mode is listed twice in --modes: " + modes);
+		}
 	}
 
 	private static int bounded(Map<String, String> o, String name, int dflt, int min, int max) {

@@ -15,13 +15,15 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.bonemarrow.server.BoneMarrowServerApplication;
 
 /**
- * Our server as a child process on a fresh data folder (like the tests' ServerProcess, without their
- * test libraries), so one benchmark command can compare configurations on the same machine.
+ * Our server, or the stock HAPI starter from its jar, as a child process on a fresh data folder (like the
+ * tests' ServerProcess, without their test libraries), so one benchmark command can compare
+ * configurations on the same machine.
  */
 final class ChildServer implements AutoCloseable {
 
@@ -41,23 +43,56 @@ final class ChildServer implements AutoCloseable {
 		return "http://127.0.0.1:" + port + "/fhir";
 	}
 
+	/** Our server from this project's classes. */
 	static ChildServer start(Path modeDir, List<String> jvmArgs, List<String> springArgs) throws IOException, InterruptedException {
-		deleteRecursively(modeDir);
-		Path dataDir = modeDir.resolve("data");
-		Files.createDirectories(dataDir);
+		Path dataDir = freshDataDir(modeDir);
 		int port = freePort();
 		List<String> cmd = new ArrayList<>();
-		cmd.add(ProcessHandle.current().info().command().orElse("java"));
+		cmd.add(java());
 		cmd.addAll(jvmArgs);
 		cmd.addAll(List.of("-cp", classpath(), BoneMarrowServerApplication.class.getName(),
 				"--server.port=" + port, "--server.address=127.0.0.1", "--bonemarrow.data-dir=" + dataDir));
 		cmd.addAll(springArgs);
+		return launch(new ProcessBuilder(cmd), modeDir, port, dataDir);
+	}
+
+	/**
+	 * The stock hapi-fhir-jpaserver-starter from its runnable war or jar, with only a port (loopback) and
+	 * {@code starterArgs} of the data folder made for it (e.g. its datasource URL) beside its own defaults. Its working directory is the
+	 * mode's folder, so whatever it writes to relative paths stays in this run's fresh folder.
+	 */
+	static ChildServer startStarter(Path modeDir, Path jar, List<String> jvmArgs, Function<Path, List<String>> starterArgs)
+			throws IOException, InterruptedException {
+		if (!Files.isRegularFile(jar)) {
+			throw new IllegalArgumentException("no starter jar at " + jar);
+		}
+		Path dataDir = freshDataDir(modeDir);
+		int port = freePort();
+		List<String> cmd = new ArrayList<>();
+		cmd.add(java());
+		cmd.addAll(jvmArgs);
+		cmd.addAll(List.of("-jar", jar.toString(), "--server.port=" + port, "--server.address=127.0.0.1"));
+		cmd.addAll(starterArgs.apply(dataDir));
+		return launch(new ProcessBuilder(cmd).directory(modeDir.toFile()), modeDir, port, dataDir);
+	}
+
+	private static Path freshDataDir(Path modeDir) throws IOException {
+		deleteRecursively(modeDir);
+		Path dataDir = modeDir.resolve("data");
+		Files.createDirectories(dataDir);
+		return dataDir;
+	}
+
+	private static String java() {
+		return ProcessHandle.current().info().command().orElse("java");
+	}
+
+	private static ChildServer launch(ProcessBuilder builder, Path modeDir, int port, Path dataDir)
+			throws IOException, InterruptedException {
 		long start = System.nanoTime();
 		// The server's log goes to a file beside the data folder: it is not the benchmark's output.
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-				.redirectOutput(modeDir.resolve("server.log").toFile()).start();
-		ChildServer server = new ChildServer(p, port, dataDir, awaitReady(p, port, start));
-		return server;
+		Process p = builder.redirectErrorStream(true).redirectOutput(modeDir.resolve("server.log").toFile()).start();
+		return new ChildServer(p, port, dataDir, awaitReady(p, port, start));
 	}
 
 	/** Seconds from process start to readiness UP; at most 3 minutes. */

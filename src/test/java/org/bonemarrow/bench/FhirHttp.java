@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -38,8 +39,14 @@ final class FhirHttp {
 				.connectTimeout(Duration.ofSeconds(10)).build();
 	}
 
-	/** The answer of one call; {@code body} is null for non-2xx. */
-	record Answer(int status, long nanos, JsonNode body) {
+	/**
+	 * The answer of one call; {@code body} is null for non-2xx.
+	 *
+	 * @param status    HTTP status, -1 when no answer came
+	 * @param errorText for non-2xx, the raw answer (or the client's exception), so the first error of each
+	 *                  operation can be shown in a digest ({@link ErrorDigest}); null for 2xx
+	 */
+	record Answer(int status, long nanos, JsonNode body, String errorText) {
 		boolean ok() {
 			return status / 100 == 2;
 		}
@@ -67,13 +74,16 @@ final class FhirHttp {
 			HttpResponse<byte[]> r = client.send(request.header("Accept", "application/fhir+json").timeout(TIMEOUT).build(),
 					HttpResponse.BodyHandlers.ofByteArray());
 			long elapsed = System.nanoTime() - start;
-			JsonNode body = r.statusCode() / 100 == 2 ? JSON.readTree(r.body()) : null;
-			return new Answer(r.statusCode(), elapsed, body);
+			if (r.statusCode() / 100 == 2) {
+				return new Answer(r.statusCode(), elapsed, JSON.readTree(r.body()), null);
+			}
+			return new Answer(r.statusCode(), elapsed, null, new String(r.body(), StandardCharsets.UTF_8));
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
-			return new Answer(-1, System.nanoTime() - start, null);
+			return new Answer(-1, System.nanoTime() - start, null, "interrupted");
 		} catch (Exception e) {
-			return new Answer(-1, System.nanoTime() - start, null);
+			// The exception's class only: its message can quote the answer.
+			return new Answer(-1, System.nanoTime() - start, null, "no answer: " + e.getClass().getSimpleName());
 		}
 	}
 }

@@ -5,8 +5,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +22,10 @@ import java.util.function.IntConsumer;
  * The workload against one server: C clients post the exams (EHR's order transaction, then the lab's
  * report transaction that refers to the order by the id the server gave it), then run the integrators'
  * searches M times each. Bounded by count and by a deadline.
+ *
+ * <p>Against the stock HAPI starter two searches do not exist: {@code Specimen?request} is a search
+ * parameter of our profile package and {@code $exam-summary} our operation. They are not sent there and
+ * their figures are "n/a", neither errors nor fast answers; everything else is the same requests.
  */
 final class Workload {
 
@@ -28,21 +35,34 @@ final class Workload {
 	static final String ORDERS_BY_PATIENT = "ServiceRequest?patient&status=completed";
 	static final String SPECIMENS_BY_ORDER = "Specimen?request";
 	static final String EXAM_SUMMARY = "ServiceRequest/{id}/$exam-summary";
+	/** What only our server answers (our package's search parameter, our operation). */
+	static final Set<String> OURS_ONLY = Set.of(SPECIMENS_BY_ORDER, EXAM_SUMMARY);
 
 	/** An exam the server accepted whole: what the searches ask about. */
 	private record Posted(String orderId, String patientId) {}
 
 	private final FhirHttp http;
+	private final String mode;
 	private final int clients;
 	private final long deadlineNanos;
+	/** Operations not sent to this server; the table prints n/a for them. */
+	final Set<String> notApplicable;
+	/** Operations whose first error has been shown, so a wrong setup prints one line each, not thousands. */
+	private final Set<String> errorShown = ConcurrentHashMap.newKeySet();
 	final Map<String, Latencies> latencies = new LinkedHashMap<>();
 	private final ConcurrentLinkedQueue<Posted> posted = new ConcurrentLinkedQueue<>();
 	final AtomicInteger examsOk = new AtomicInteger();
 	final AtomicLong resourcesOk = new AtomicLong();
 	double ingestSeconds;
 
-	Workload(FhirHttp http, int clients, int maxMinutes) {
+	/**
+	 * @param mode          the configuration's name, to label the errors shown on stderr
+	 * @param notApplicable operations not sent to this server (e.g. {@link #OURS_ONLY} for the starter)
+	 */
+	Workload(FhirHttp http, String mode, int clients, int maxMinutes, Set<String> notApplicable) {
 		this.http = http;
+		this.mode = mode;
+		this.notApplicable = Set.copyOf(notApplicable);
 		this.clients = clients;
 		this.deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(maxMinutes);
 		for (String op : List.of(ORDER_TX, LAB_TX, REPORT_BY_ORDER, ORDERS_BY_PATIENT, SPECIMENS_BY_ORDER, EXAM_SUMMARY)) {
@@ -67,7 +87,7 @@ final class Workload {
 	private void postExam(GeneratedExam exam, Map<String, Latencies> into, boolean count) {
 		FhirHttp.Answer order = http.postTransaction(exam.orderJson(), BenchTokens.EHR);
 		if (!order.ok()) {
-			into.get(ORDER_TX).error();
+			failed(into.get(ORDER_TX), order);
 			return;
 		}
 		into.get(ORDER_TX).ok(order.nanos(), false);
@@ -79,7 +99,7 @@ final class Workload {
 		}
 		FhirHttp.Answer report = http.postTransaction(lab, BenchTokens.LAB);
 		if (!report.ok()) {
-			into.get(LAB_TX).error();
+			failed(into.get(LAB_TX), report);
 			return;
 		}
 		into.get(LAB_TX).ok(report.nanos(), false);
@@ -125,11 +145,22 @@ final class Workload {
 	}
 
 	private void timed(String op, String query) {
+		if (notApplicable.contains(op)) {
+			return;
+		}
 		FhirHttp.Answer a = http.get(query, BenchTokens.INTEGRATION);
 		if (a.ok()) {
 			latencies.get(op).ok(a.nanos(), a.body().path("entry").isEmpty());
 		} else {
-			latencies.get(op).error();
+			failed(latencies.get(op), a);
+		}
+	}
+
+	/** Counted, and the first of each operation shown on stderr (warm-up included: a wrong setup fails there first). */
+	private void failed(Latencies l, FhirHttp.Answer a) {
+		l.error();
+		if (errorShown.add(l.operation)) {
+			System.err.printf(Locale.ROOT, "[%s] first error of %s: %s%n", mode, l.operation, ErrorDigest.of(a.status(), a.errorText()));
 		}
 	}
 
