@@ -6,6 +6,8 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.NpmPackageValidationSupport;
@@ -39,6 +41,17 @@ public final class OfflineValidatorFactory {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot load " + pkg, e);
     }
+    return createValidationSupport(ctx, npmSupport);
+  }
+
+  /** The same chain over package resources not (yet) packed, e.g. the sources in fhir-profiles/ at build time. */
+  public static ValidationSupportChain createValidationSupport(FhirContext ctx, List<? extends IBaseResource> resources) {
+    NpmPackageValidationSupport npmSupport = new NpmPackageValidationSupport(ctx);
+    resources.forEach(npmSupport::addResource);
+    return createValidationSupport(ctx, npmSupport);
+  }
+
+  private static ValidationSupportChain createValidationSupport(FhirContext ctx, NpmPackageValidationSupport npmSupport) {
     ValidationSupportChain chain = new ValidationSupportChain(
         ValidationSupportChain.CacheConfiguration.defaultValues(),
         new DefaultProfileValidationSupport(ctx),
