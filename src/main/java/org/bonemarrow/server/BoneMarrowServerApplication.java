@@ -1,6 +1,9 @@
 package org.bonemarrow.server;
 
+import org.bonemarrow.server.profiles.CoreDefinitionsPrewarm;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
@@ -24,6 +27,10 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class BoneMarrowServerApplication {
 
 	public static void main(String[] args) {
-		SpringApplication.run(BoneMarrowServerApplication.class, args);
+		SpringApplication app = new SpringApplication(BoneMarrowServerApplication.class);
+		// On the second core while Spring builds the context on this one (issue 17, start-up); once logging is
+		// set up, so HAPI's log lines from that thread follow the configured format.
+		app.addListeners((ApplicationListener<ApplicationEnvironmentPreparedEvent>) event -> CoreDefinitionsPrewarm.start());
+		app.run(args);
 	}
 }
