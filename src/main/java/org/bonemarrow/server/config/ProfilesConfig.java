@@ -1,9 +1,11 @@
 package org.bonemarrow.server.config;
 
 import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
+import javax.sql.DataSource;
 import org.bonemarrow.server.profiles.BoneMarrowPackage;
 import org.bonemarrow.server.profiles.ClaimedProfiles;
 import org.bonemarrow.server.profiles.ExamResourceClassifier;
+import org.bonemarrow.server.profiles.PackageInstallRecord;
 import org.bonemarrow.server.profiles.ValidationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -22,6 +24,11 @@ public class ProfilesConfig {
 	@Bean
 	public ExamResourceClassifier examResourceClassifier(BoneMarrowPackage pkg) {
 		return new ExamResourceClassifier(pkg);
+	}
+
+	@Bean
+	public PackageInstallRecord packageInstallRecord(DataSource dataSource) {
+		return new PackageInstallRecord(dataSource);
 	}
 
 	/** Asks HAPI's JPA validation chain, which holds core R4, our package and the packages a site added. */

@@ -13,11 +13,14 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IInstanceValidatorModule;
 import ca.uhn.fhir.validation.ValidationOptions;
+import ca.uhn.fhir.util.VersionUtil;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.utilities.npm.NpmPackage;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
@@ -48,6 +51,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 	private final FhirValidator validator;
 	private final FhirContext fhirContext;
 	private final List<String> sitePackages;
+	private final PackageInstallRecord installRecord;
 
 	public ProfilePackageInstaller(
 			BoneMarrowPackage pkg,
@@ -59,7 +63,8 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 			List<JobDefinition<ReindexJobParameters>> reindexJobs,
 			FhirContext fhirContext,
 			IInstanceValidatorModule instanceValidator,
-			ValidationProperties validationProperties) {
+			ValidationProperties validationProperties,
+			PackageInstallRecord installRecord) {
 		this.pkg = pkg;
 		this.installer = installer;
 		this.searchParamRegistry = searchParamRegistry;
@@ -70,6 +75,7 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		this.fhirContext = fhirContext;
 		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
 		this.sitePackages = validationProperties.packages();
+		this.installRecord = installRecord;
 	}
 
 	@Override
@@ -89,6 +95,30 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		// context is refreshed, which is after this point.
 		reindexJobs.forEach(jobDefinitions::addJobDefinitionIfNotRegistered);
 
+		List<SitePackage> site = sitePackages.stream().map(SitePackage::read).toList();
+		List<byte[]> allBytes = new ArrayList<>();
+		allBytes.add(pkg.getBytes());
+		site.forEach(p -> allBytes.add(p.bytes()));
+		String fingerprint = PackageInstallRecord.fingerprint(VersionUtil.getVersion(), allBytes);
+		long start = System.currentTimeMillis();
+		if (installRecord.isInstalled(fingerprint)) {
+			// Byte-identical packages under the same HAPI version were installed completely before: HAPI's
+			// installer would parse and compare every resource to change nothing (seconds of every restart).
+			log.info("FHIR package {}#{} and {} site package(s) unchanged since their installation in this database: not reinstalled",
+					pkg.getName(), pkg.getVersion(), site.size());
+		} else {
+			PackageInstallOutcomeJson outcome = installer.install(ownPackageSpec());
+			site.forEach(this::installSitePackage);
+			installRecord.recordInstalled(fingerprint);
+			log.info("FHIR package {}#{} installed in {} ms: {}", pkg.getName(), pkg.getVersion(),
+					System.currentTimeMillis() - start, outcome.getResourcesInstalled());
+		}
+		searchParamRegistry.forceRefresh();
+		validationSupport.invalidateCaches();
+		warmUpValidator();
+	}
+
+	private PackageInstallationSpec ownPackageSpec() {
 		PackageInstallationSpec spec = new PackageInstallationSpec()
 				.setName(pkg.getName())
 				.setVersion(pkg.getVersion())
@@ -101,40 +131,41 @@ public class ProfilePackageInstaller implements SmartInitializingSingleton {
 		// ConceptMaps: the HL7 v2 gateway's standard code maps (HL7 tables 0487, 0488, 0550), stored so they are
 		// served and answer $translate like a hospital's own maps.
 		spec.addInstallResourceTypes("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "ConceptMap");
-		long start = System.currentTimeMillis();
-		PackageInstallOutcomeJson outcome = installer.install(spec);
-		sitePackages.forEach(this::installSitePackage);
-		searchParamRegistry.forceRefresh();
-		validationSupport.invalidateCaches();
-		log.info("FHIR package {}#{} installed in {} ms: {}", pkg.getName(), pkg.getVersion(),
-				System.currentTimeMillis() - start, outcome.getResourcesInstalled());
-		warmUpValidator();
+		return spec;
+	}
+
+	/** A site package file, read once: its bytes are both installed and part of the installation's fingerprint. */
+	record SitePackage(Path path, byte[] bytes, NpmPackage npm) {
+
+		/** A file that cannot be read stops the start: a site that listed a package expects its profiles to be checked. */
+		static SitePackage read(String file) {
+			Path path = Path.of(file);
+			try {
+				byte[] bytes = Files.readAllBytes(path);
+				try (InputStream in = new ByteArrayInputStream(bytes)) {
+					return new SitePackage(path, bytes, NpmPackage.fromPackage(in));
+				}
+			} catch (IOException e) {
+				throw new UncheckedIOException("bonemarrow.validation.packages: cannot read FHIR package " + path.toAbsolutePath(), e);
+			}
+		}
 	}
 
 	/**
 	 * A package a site added (bonemarrow.validation.packages), e.g. hl7.fhir.uv.ips from the npm registry: stored
 	 * in HAPI's package cache only, where the validation chain (NpmJpaValidationSupport) finds its profiles, so
 	 * resources claiming them are validated against them. Not installed as REST resources: a partner's hundreds
-	 * of definitions are not this server's own. A file that cannot be read stops the start: a site that listed a
-	 * package expects its profiles to be checked.
+	 * of definitions are not this server's own.
 	 */
-	private void installSitePackage(String file) {
-		Path path = Path.of(file);
-		byte[] bytes;
-		NpmPackage npm;
-		try (InputStream in = Files.newInputStream(path)) {
-			bytes = Files.readAllBytes(path);
-			npm = NpmPackage.fromPackage(in);
-		} catch (IOException e) {
-			throw new UncheckedIOException("bonemarrow.validation.packages: cannot read FHIR package " + path.toAbsolutePath(), e);
-		}
+	private void installSitePackage(SitePackage site) {
 		installer.install(new PackageInstallationSpec()
-				.setName(npm.name())
-				.setVersion(npm.version())
-				.setPackageContents(bytes)
+				.setName(site.npm().name())
+				.setVersion(site.npm().version())
+				.setPackageContents(site.bytes())
 				.setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_ONLY)
 				.setFetchDependencies(false));
-		log.info("FHIR package {}#{} ({}) added to the validator", npm.name(), npm.version(), path.getFileName());
+		log.info("FHIR package {}#{} ({}) added to the validator", site.npm().name(), site.npm().version(),
+				site.path().getFileName());
 	}
 
 	/**

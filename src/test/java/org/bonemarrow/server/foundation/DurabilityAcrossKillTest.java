@@ -27,6 +27,7 @@ class DurabilityAcrossKillTest {
 		Path log = dataDir.resolve("server.log");
 		List<String> ids = new ArrayList<>();
 		String mrnPrefix = unique("kill");
+		String placer = unique("placer");
 
 		try (ServerProcess first = ServerProcess.start(dataDir, log)) {
 			for (int i = 0; i < 20; i++) {
@@ -38,7 +39,7 @@ class DurabilityAcrossKillTest {
 			}
 			// Last write is a whole transaction: it must be there entirely, or the test would show a torn write.
 			Response tx = first.fhir()
-					.body(CTX.newJsonParser().encodeResourceToString(examTransaction(mrnPrefix + "-tx", unique("placer"))))
+					.body(CTX.newJsonParser().encodeResourceToString(examTransaction(mrnPrefix + "-tx", placer)))
 					.post("/");
 			assertThat(tx.statusCode()).isEqualTo(200);
 			first.kill9();
@@ -50,6 +51,10 @@ class DurabilityAcrossKillTest {
 			}
 			assertThat(count(second, "/Patient?identifier=" + MRN_SYSTEM + "|" + mrnPrefix + "-tx")).isEqualTo(1);
 			assertThat(count(second, "/Specimen?patient.identifier=" + MRN_SYSTEM + "|" + mrnPrefix + "-tx")).isEqualTo(2);
+			// This start found the package it installed first and skipped HAPI's installer; the package's own
+			// search parameter (Specimen?request) still answers.
+			String order = firstId(second, "/ServiceRequest?identifier=" + PLACER_SYSTEM + "|" + placer);
+			assertThat(count(second, "/Specimen?request=" + order)).isEqualTo(2);
 			assertThat(second.stop()).isIn(0, 143);
 		}
 
@@ -58,7 +63,19 @@ class DurabilityAcrossKillTest {
 			assertThat(count(third, "/Patient?_id=" + String.join(",", ids.stream().map(i -> i.substring(8)).toList())))
 					.isEqualTo(20);
 		}
-		assertThat(Files.readString(log)).contains("H2 database compacted on shutdown");
+		String serverLog = Files.readString(log);
+		assertThat(serverLog).contains("H2 database compacted on shutdown");
+		// Installed once, on the fresh database; both restarts found it unchanged.
+		assertThat(serverLog.split("FHIR package example.bonemarrow.exam#[^ ]+ installed in", -1)).hasSize(2);
+		assertThat(serverLog.split("unchanged since their installation in this database: not reinstalled", -1)).hasSize(3);
+	}
+
+	private static String firstId(ServerProcess server, String search) {
+		Response r = server.fhir().get(search);
+		r.then().statusCode(200);
+		Bundle bundle = CTX.newJsonParser().parseResource(Bundle.class, r.asString());
+		assertThat(bundle.getEntry()).as(search).hasSize(1);
+		return bundle.getEntryFirstRep().getResource().getIdElement().toUnqualifiedVersionless().getValue();
 	}
 
 	private static int count(ServerProcess server, String search) {
