@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,15 +46,25 @@ public final class EmbeddedAuthorizationServer {
 			List<RegisteredClient> backendClients) {
 		Path clientsFile = folder.resolve(EmbeddedClients.FILE_NAME).toAbsolutePath().normalize();
 		List<EmbeddedClients.Client> clients = EmbeddedClients.ensure(clientsFile, settings.clients(), roles);
-		RSAKey key = SigningKey.loadOrCreate(folder.resolve(SigningKey.FILE_NAME));
+		// A first start generates the RSA signing key (seconds with the C1-only JIT): beside the hashing below.
+		CompletableFuture<RSAKey> signingKey =
+				CompletableFuture.supplyAsync(() -> SigningKey.loadOrCreate(folder.resolve(SigningKey.FILE_NAME)));
 		PasswordEncoder encoder = PasswordEncoderFactories.createDelegatingPasswordEncoder();
-		List<RegisteredClient> registered = new ArrayList<>();
-		for (EmbeddedClients.Client client : clients) {
-			registered.add(registeredClient(client, encoder, settings));
-		}
+		// Hashing each secret (bcrypt) is deliberately slow; the clients are hashed in parallel so a start does not
+		// wait for them one after the other (issue 17, start-up).
+		List<RegisteredClient> registered = new ArrayList<>(clients.parallelStream()
+				.map(client -> registeredClient(client, encoder, settings))
+				.toList());
 		registered.addAll(backendClients);
 		log.info("OAuth 2.0 clients {} (client credentials, token endpoint /oauth2/token): secrets are in {}",
 				clients.stream().map(EmbeddedClients.Client::clientId).toList(), clientsFile);
+		RSAKey key;
+		try {
+			key = signingKey.join();
+		} catch (CompletionException e) {
+			// The key file's own error (unreadable, not a key), not the thread's wrapper.
+			throw e.getCause() instanceof RuntimeException cause ? cause : e;
+		}
 		return new EmbeddedAuthorizationServer(new InMemoryRegisteredClientRepository(registered), key, clientsFile);
 	}
 
