@@ -10,9 +10,12 @@ import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.util.VersionUtil;
 import jakarta.persistence.EntityManagerFactory;
 import javax.sql.DataSource;
 import org.bonemarrow.server.bulk.BulkExportProperties;
+import org.bonemarrow.server.storage.SchemaUpdateRecord;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.context.annotation.Bean;
@@ -79,14 +82,28 @@ public class HapiJpaServerConfig {
 			FhirContext fhirContext,
 			JpaStorageSettings storageSettings,
 			DataSource dataSource,
-			JpaProperties jpaProperties) {
+			JpaProperties jpaProperties,
+			SchemaUpdateRecord schemaUpdates) {
 		LocalContainerEntityManagerFactoryBean emf =
 				HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
 		emf.setPersistenceUnitName("HAPI_PU");
 		emf.setDataSource(dataSource);
-		// Dialect and Hibernate tuning come from spring.jpa.properties (one place per database profile).
-		emf.setJpaPropertyMap(jpaProperties.getProperties());
+		// Dialect and Hibernate tuning come from spring.jpa.properties (one place per database profile); the
+		// schema update is skipped when this database already had it from the same HAPI, Hibernate and settings.
+		emf.setJpaPropertyMap(schemaUpdates.jpaProperties(jpaProperties.getProperties()));
 		return emf;
+	}
+
+	@Bean
+	public SchemaUpdateRecord schemaUpdateRecord(DataSource dataSource, JpaProperties jpaProperties) {
+		return new SchemaUpdateRecord(dataSource, VersionUtil.getVersion(), org.hibernate.Version.getVersionString(),
+				jpaProperties.getProperties());
+	}
+
+	/** Once every singleton exists, the entity manager factory has been built and its schema update has run. */
+	@Bean
+	public SmartInitializingSingleton schemaUpdateRecorded(SchemaUpdateRecord schemaUpdates, EntityManagerFactory entityManagerFactory) {
+		return schemaUpdates::recordUpdated;
 	}
 
 	@Bean
