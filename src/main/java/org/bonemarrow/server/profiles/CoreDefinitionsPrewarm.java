@@ -10,11 +10,12 @@ import org.slf4j.LoggerFactory;
  * context on the main one.
  *
  * <p>Start-up profile (issue 17): the main thread spent several seconds parsing HAPI's bundled core
- * StructureDefinitions, CodeSystems and ValueSets (HAPI's search parameter extractor needs them for its
+ * StructureDefinitions (HAPI's search parameter extractor needs them for its
  * FHIRPath engine, then the validator) and loading the ~150 R4 resource classes, one after the other, while
  * the second core was mostly idle. HAPI keeps the parsed core definitions in one cache per FHIR version
  * ({@link DefaultProfileValidationSupport}'s shared strategy), and a loaded class is loaded for every context,
- * so doing both here first takes them off the main thread's path. Nothing here is required: if it fails or is
+ * so doing both here first takes them off the main thread's path. The core ValueSets and CodeSystems are
+ * left alone: start-up does not need them (the first validation of a coded element loads them). Nothing here is required: if it fails or is
  * late, HAPI loads the same things itself.
  */
 public final class CoreDefinitionsPrewarm {
@@ -41,8 +42,6 @@ public final class CoreDefinitionsPrewarm {
 			for (String type : ctx.getResourceTypes()) {
 				ctx.getResourceDefinition(type);
 			}
-			// Any core ValueSet loads all of them and the CodeSystems.
-			core.fetchValueSet("http://hl7.org/fhir/ValueSet/observation-status");
 			log.debug("Core definitions ({} StructureDefinitions) and R4 model loaded in {} ms", definitions,
 					(System.nanoTime() - start) / 1_000_000);
 		} catch (RuntimeException | LinkageError e) {
