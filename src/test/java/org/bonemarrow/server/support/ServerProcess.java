@@ -58,7 +58,14 @@ public final class ServerProcess implements AutoCloseable {
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
 		ServerProcess server = new ServerProcess(p, port, dataDir);
-		server.awaitHealthy();
+		try {
+			server.awaitHealthy();
+		} catch (RuntimeException | Error e) {
+			// The caller's try-with-resources never gets this instance: a server that did not become ready would
+			// otherwise run on for the rest of the suite and slow every later test.
+			p.destroyForcibly();
+			throw e;
+		}
 		return server;
 	}
 
