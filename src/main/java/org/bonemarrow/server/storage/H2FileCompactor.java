@@ -34,13 +34,20 @@ import org.springframework.context.SmartLifecycle;
  * <ul>
  * <li>every {@code interval}, one pass of at most {@code passTime}, in steps: rewrite the live pages of up to
  * {@value #REWRITE_STEP_BYTES} bytes' worth of the sparsest old chunks ({@link MVStore#compact}), then commit
- * them. A step holds H2's store lock for a few milliseconds; a commit waits for at most one step;</li>
+ * them. A step holds H2's store lock while it does so (a step took 60-90 ms of wall time on the shared 2-core
+ * benchmark machine at load 5-10, waits included), and the lock is fair, so a request's commit waits for at
+ * most one step. When a request's commit holds the lock, {@code compact} gives up after 10 ms and the pass
+ * tries again 2 ms later, as long as old chunks are sparse;</li>
  * <li>H2 frees the emptied chunks once they are older than its retention time (45 s by default, which this
  * leaves alone: it is what keeps the last commits readable after a power loss) and reuses their space;</li>
  * <li>when more than {@value #MOVE_BELOW_FILL_RATE}% of the file is free space, the pass also moves chunks from
  * the end of the file into the gaps ({@link RandomAccessStore#compactMoveChunks}, as H2's own housekeeping
  * does), so the file shrinks again after a burst, without a restart.</li>
  * </ul>
+ * What stays is roughly the last 45-90 s of writes: chunks younger than the retention time are neither rewritten
+ * nor reused, and an emptied chunk is freed only in the order chunks emptied, once it is that old. At the
+ * benchmark's ~4 MB/s of writes that is 300-400 MB whatever the size of the database (BENCHMARKS.md).
+ * <p>
  * A pass finds nothing to do when the chunks are {@value #TARGET_FILL_RATE}% full or more. Once nobody else
  * writes, passes go on only while they still get the file smaller or its chunks fuller: an idle server does
  * not keep rewriting its own chunks.
@@ -49,7 +56,7 @@ public class H2FileCompactor implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(H2FileCompactor.class);
 
-	/** Live bytes rewritten per step: a few milliseconds under the store lock (H2's own thread takes more per go). */
+	/** Live bytes rewritten per step: small, because the step holds the store lock (H2's own thread takes ~5 MB per go). */
 	static final int REWRITE_STEP_BYTES = 256 * 1024;
 	/** Chunks this full are left alone: H2's default auto-compact fill rate is 90; 80 still reaches an idle end. */
 	static final int TARGET_FILL_RATE = 80;
@@ -124,11 +131,21 @@ public class H2FileCompactor implements SmartLifecycle {
 		long deadline = start + passNanos;
 		long sizeBefore = mv.getFileStore().size();
 		int rewrites = 0;
-		// compact() is false when nothing old enough is below the target, or when the store lock stayed busy
-		// for 10 ms: either way, the next pass tries again.
-		while (System.nanoTime() < deadline && mv.compact(TARGET_FILL_RATE, REWRITE_STEP_BYTES)) {
-			mv.commit();
-			rewrites++;
+		int busy = 0;
+		while (System.nanoTime() < deadline) {
+			if (mv.compact(TARGET_FILL_RATE, REWRITE_STEP_BYTES)) {
+				mv.commit();
+				rewrites++;
+			} else if (oldChunksBelowTarget(mv)) {
+				// compact() gave up on H2's store lock after 10 ms: a request's commit holds it. There is work, so
+				// try again shortly rather than wait for the next pass (bounded by the pass's deadline).
+				busy++;
+				if (!pause(2)) {
+					break;
+				}
+			} else {
+				break;
+			}
 		}
 		int moves = 0;
 		if (mv.getFileStore() instanceof RandomAccessStore file) {
@@ -151,8 +168,38 @@ public class H2FileCompactor implements SmartLifecycle {
 		}
 		versionAfterLastPass = mv.getCurrentVersion();
 		Pass pass = new Pass(rewrites, moves, sizeBefore, sizeAfter, System.nanoTime() - start);
+		if (log.isDebugEnabled() && rewrites + moves + busy > 0) {
+			log.debug("pass: {} rewrites, {} waits for the store lock, {} moves in {} ms; file {} -> {} KB, {}% in use, chunks {}% live",
+					rewrites, busy, moves, TimeUnit.NANOSECONDS.toMillis(pass.nanos()), sizeBefore / 1024, sizeAfter / 1024,
+					mv.getFillRate(), fillAfter);
+		}
 		summary.add(pass, mv);
 		return pass;
+	}
+
+	/**
+	 * Whether the chunks old enough to be rewritten hold less live data than the target. H2 computes it for its
+	 * INFORMATION_SCHEMA.SETTINGS ({@code info.CHUNKS_FILL_RATE_RW}); the method behind it is not public.
+	 */
+	private static boolean oldChunksBelowTarget(MVStore mv) {
+		int[] rate = {100};
+		mv.getFileStore().populateInfo((name, value) -> {
+			if ("info.CHUNKS_FILL_RATE_RW".equals(name)) {
+				rate[0] = Integer.parseInt(value);
+			}
+		});
+		return rate[0] < TARGET_FILL_RATE;
+	}
+
+	/** False when interrupted: the pass then ends. */
+	private static boolean pause(long millis) {
+		try {
+			Thread.sleep(millis);
+			return true;
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
 	}
 
 	/**

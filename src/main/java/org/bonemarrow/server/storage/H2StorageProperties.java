@@ -17,7 +17,7 @@ public record H2StorageProperties(@DefaultValue Compaction compaction) {
 	 *                 every commit's superseded pages until a normal stop compacts it
 	 * @param interval pause between two compaction passes (100ms..1m)
 	 * @param passTime the most one pass may take; it works in small steps, each of which holds H2's store lock
-	 *                 for a few milliseconds, so a commit waits at most one step (10ms..10s)
+	 *                 while it runs, so a request's commit waits for at most one step (10ms..10s)
 	 */
 	public record Compaction(
 			@DefaultValue("true") boolean enabled,
